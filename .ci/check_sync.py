@@ -1,0 +1,21 @@
+"""Fail if `nbdev_clean` or `nbdev_export` would change any file: notebooks must be committed clean and the
+library in sync with them. Works on a dirty working tree too: it compares file contents before and after."""
+import hashlib, subprocess, sys
+from pathlib import Path
+
+def snapshot():
+    files = [p for d in ('nbs', 'swav_lit') for p in Path(d).rglob('*') if p.is_file() and '__pycache__' not in p.parts]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+bad = False
+for cmd in (['nbdev_clean'], ['nbdev_export']):
+    before = snapshot()
+    subprocess.run(cmd, check=True)
+    after = snapshot()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if changed:
+        bad = True
+        print(f"FAIL: `{' '.join(cmd)}` changed {len(changed)} file(s): {', '.join(changed)}\n"
+              f"      run `nbdev_export && nbdev_clean` and commit the result.")
+    else: print(f"ok: `{' '.join(cmd)}` changed nothing")
+sys.exit(1 if bad else 0)
