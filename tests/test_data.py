@@ -117,3 +117,13 @@ def test_cifar10_archive_counts():
     assert np.bincount(tr.targets).tolist() == [5000] * 10 and np.bincount(te.targets).tolist() == [1000] * 10
     im, y = tr[12345]
     assert im.size == (32, 32) and y == tr.targets[12345]
+
+def test_concurrent_extraction_keeps_one_complete_copy(tmp_path, digit_pngs):
+    "Parallel notebooks (nbdev_test) or several ranks may extract at once: all succeed, one folder, no temp left."
+    import multiprocessing as mp
+    arc = _make_tar(tmp_path, digit_pngs)
+    cache = tmp_path / 'cache'
+    ctx = mp.get_context('spawn')
+    with ctx.Pool(3) as pool: outs = pool.starmap(extract_once, [(arc, cache / 'ds')] * 3)
+    assert set(outs) == {cache / 'ds'} and [p.name for p in cache.iterdir()] == ['ds']
+    assert len(image_folder(cache / 'ds' / 'train')) == 20
