@@ -167,7 +167,7 @@ def cifar10(split:str='train', archive=None, cache=None):
     if split not in ('train', 'test'): raise ValueError(f"cifar10 split={split!r}: use 'train' or 'test'")
     return image_folder(cifar10_archive(archive, cache) / split)
 
-# %% ../nbs/01_data.ipynb #1f03a091
+# %% ../nbs/01_data.ipynb #bba02ad3
 _TV = {'cifar10': ('CIFAR10', 'cifar-10-python.tar.gz (or the extracted cifar-10-batches-py/)',
                    'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz'),
        'stl10': ('STL10', 'stl10_binary.tar.gz (or the extracted stl10_binary/)',

@@ -4,7 +4,7 @@ nbdev's own processors turn each notebook into its docs form (directives removed
 `show_doc` API entry for every exported function, executed), then nbconvert renders each to HTML with the
 committed outputs (figures included). Also writes docs/api.html (every exported symbol, linked to its chapter)
 and README.md from nbs/index.ipynb. Where Quarto exists, `nbdev_docs` builds the usual nbdev site instead."""
-import re, html, inspect, importlib
+import re, html, inspect, importlib, shutil
 import yaml
 from pathlib import Path
 import nbformat
@@ -94,6 +94,15 @@ def write_readme(nb, dest:Path):
         elif c.cell_type == 'code' and not c.source.startswith('#|'): parts.append(f'```python\n{c.source}\n```')
     dest.write_text('\n\n'.join(parts) + '\n')
 
+def local_mathjax(out:Path):
+    "Copy MathJax 2 from the `jupyter_server_mathjax` package into docs/ so equations render offline; else the CDN."
+    try: import jupyter_server_mathjax
+    except ImportError:
+        print('jupyter_server_mathjax is not installed: equations will load MathJax from the CDN'); return None
+    src = Path(jupyter_server_mathjax.__file__).parent / 'static'
+    if not (out / 'mathjax').exists(): shutil.copytree(src, out / 'mathjax')
+    return 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
+
 def main():
     cfg = get_config()
     nbs, out = cfg.nbs_path, cfg.doc_path
@@ -105,6 +114,8 @@ def main():
     out.mkdir(exist_ok=True)
     for f in out.glob('*.html'): f.unlink()
     exp = HTMLExporter(template_name='lab')
+    mj = local_mathjax(out)
+    if mj: exp.mathjax_url = mj
     exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
     for p, nb in books.items():
         body, _ = exp.from_notebook_node(prepare(nb))
