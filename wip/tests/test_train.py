@@ -1,0 +1,166 @@
+"""The trainer (swav_lit.train): bad configs fail early and clearly, the ImageNet presets hold the published
+recipes, a resumed run equals an uninterrupted one weight for weight, and a kill -9 during a checkpoint write
+leaves the last good checkpoint, from which the run finishes exactly as if nothing had happened."""
+import os, sys, json, subprocess
+from pathlib import Path
+import pytest, torch
+import swav_lit.train as tr
+from swav_lit.train import (get_config, validate, ConfigError, train, load_checkpoint, load_trunk, main, PRESETS,
+                            CKPT_NAME)
+
+HERE = Path(__file__).parent
+
+# ---------------------------------------------------------------- bad configs
+BAD = [  # (overrides, launch given to validate, words the message must contain)
+    (dict(lr_rate=0.1), {}, "unknown config key 'lr_rate'"),
+    (dict(epoch=3), {}, "did you mean 'epochs'"),
+    (dict(epochs='ten'), {}, "epochs='ten' is not an int"),
+    (dict(epochs=2.5), {}, 'epochs=2.5 has type float; it must be an int'),
+    (dict(lr='fast'), {}, "lr='fast' is not a float"),
+    (dict(cpu='maybe'), {}, 'use true or false'),
+    (dict(size_crops='big'), {}, "size_crops='big' is not an int"),
+    (dict(method='simclr'), {}, "method='simclr' is not one of"),
+    (dict(epochs=0), {}, 'epochs=0 must be at least 1'),
+    (dict(lr=-0.1), {}, 'lr=-0.1 must be > 0'),
+    (dict(momentum=1.0), {}, 'momentum=1.0 must be in [0, 1)'),
+    (dict(final_lr=1.0), {}, 'final_lr=1.0 is above lr=0.05'),
+    (dict(size_crops=[16, 32]), {}, 'size_crops=[16, 32] must be descending'),
+    (dict(size_crops=[32, 32]), {}, 'must be descending'),
+    (dict(n_crops=[2]), {}, 'need one entry per resolution'),
+    (dict(min_scale_crops=[0.3, 0.5]), {}, 'need 0 < min < max <= 1'),
+    (dict(crops_for_assign=[0, 2]), {}, 'crops_for_assign=[0, 2] must index the large crops: 0..1'),
+    (dict(queue_length=64), {}, 'queue_length=64 is shorter than a global batch (batch_size=128)'),
+    (dict(queue_length=300), {}, 'not a multiple of batch_size=128: use 256 or 384'),
+    (dict(batch_size=100), dict(world_size=3), 'batch_size=100 (global) is not divisible by world_size × accum = 3 × 1'),
+    (dict(batch_size=128, accum=3), {}, 'batch_size=128 is not divisible by accum=3'),
+    (dict(batch_size=128, accum=2), dict(world_size=3), 'use a multiple of 6'),
+    (dict(precision='fp16'), dict(cuda=False), "precision='fp16' needs a CUDA GPU"),
+    (dict(norm='syncbn'), dict(world_size=2, cuda=False), "norm='syncbn' needs GPUs"),
+    (dict(schedule='step', lr_steps=[15, 10]), {}, 'lr_steps=[15, 10] must be increasing'),
+]
+
+@pytest.mark.parametrize('ov,launch,words', BAD, ids=[w[:40] for *_, w in BAD])
+def test_bad_config_fails_clearly(ov, launch, words):
+    with pytest.raises(ConfigError) as e: validate(get_config('digits_swav', **ov), **launch)
+    assert words in str(e.value), str(e.value)
+    assert "config 'digits_swav'" in str(e.value) or 'unknown config key' in str(e.value)
+
+def test_bad_config_stops_cli_before_any_work(monkeypatch, capsys):
+    def no_work(*a, **k): raise AssertionError('data was read before the config was validated')
+    monkeypatch.setattr(tr, 'build_data', no_work)
+    with pytest.raises(SystemExit) as e: main(['--size_crops', '16', '32'])
+    assert 'swav_lit_train: error:' in str(e.value) and 'must be descending' in str(e.value)
+    with pytest.raises(SystemExit) as e: main(['--config', 'imagenet_swav_800ep', '--cpu', 'true'])  # fp16 on the CPU
+    assert "precision='fp16' needs a CUDA GPU" in str(e.value)
+    with pytest.raises(SystemExit) as e: main(['--config', 'cifar10_swv'])
+    assert "did you mean ['cifar10_swav'" in str(e.value)
+
+def test_world_size_from_launcher(monkeypatch):
+    monkeypatch.setenv('WORLD_SIZE', '3')  # what torchrun / accelerate launch set
+    with pytest.raises(ConfigError, match='not divisible by world_size'): train('digits_swav', batch_size=128)
+
+def test_json_config_roundtrip(tmp_path):
+    c = get_config('cifar10_swav', epochs=7)
+    p = tmp_path / 'mine.json'; p.write_text(json.dumps(tr.asdict(c)))
+    assert get_config(str(p)) == c
+    p.write_text(json.dumps(dict(tr.asdict(c), colour='red')))
+    with pytest.raises(ConfigError, match="unknown config key 'colour'"): get_config(str(p))
+
+# ---------------------------------------------------------------- published recipes
+SWAV_IMAGENET = dict(method='swav', data='imagenet', arch='resnet50', batch_size=4096, optimizer='lars', lr=4.8,
+                     start_warmup=0.3, warmup_epochs=10, final_lr=0.0048, schedule='cosine', trust_coef=0.001,
+                     lars_clip=False, lars_exclude_bn_bias=False, wd=1e-6, momentum=0.9, eps=0.05, tau=0.1,
+                     sinkhorn_iters=3, n_prototypes=3000, feat_dim=128, hidden_dim=2048, freeze_prototypes_iters=313,
+                     queue_length=0, n_crops=[2, 6], size_crops=[224, 96], min_scale_crops=[0.14, 0.05],
+                     max_scale_crops=[1.0, 0.14], crops_for_assign=[0, 1])
+RECIPES = {
+    **{f'imagenet_swav_{e}ep': dict(SWAV_IMAGENET, epochs=e) for e in (100, 200, 400, 800)},
+    'imagenet_swav_200ep_bs256': dict(SWAV_IMAGENET, epochs=200, batch_size=256, lr=0.6, final_lr=0.0006,
+                                      warmup_epochs=0, start_warmup=0.0, queue_length=3840, epoch_queue_starts=15,
+                                      freeze_prototypes_iters=5005),
+    'imagenet_pirl_800ep': dict(method='pirl', data='imagenet', arch='resnet50', epochs=800, batch_size=1024,
+                                optimizer='sgd', lr=0.12, final_lr=0.00012, schedule='cosine', warmup_epochs=0,
+                                momentum=0.9, wd=1e-4, n_neg=32_000, nce_tau=0.07, pirl_lambda=0.5, pretext='jigsaw'),
+    'imagenet_npid_200ep': dict(method='npid', data='imagenet', arch='resnet50', epochs=200, batch_size=256,
+                                optimizer='sgd', lr=0.03, momentum=0.9, n_neg=4096, nce_tau=0.07, bank_momentum=0.5,
+                                feat_dim=128),
+    'cifar10_swav': dict(method='swav', data='cifar10', arch='resnet18', cifar_stem=True, batch_size=256,
+                         optimizer='lars', lr=0.6, queue_length=3840, epoch_queue_starts=50,
+                         freeze_prototypes_iters=2 * (50_000 // 256), n_prototypes=3000),
+}
+
+@pytest.mark.parametrize('name', list(RECIPES))
+def test_published_recipe(name):
+    c = get_config(name)
+    for k, v in RECIPES[name].items(): assert getattr(c, k) == v, f'{name}: {k}={getattr(c, k)!r}, published {v!r}'
+
+def test_swav_schedule_matches_the_recipe():
+    c, spe = get_config('imagenet_swav_100ep'), 1_281_167 // 4096  # 312 steps per epoch on ImageNet
+    assert abs(tr.lr_at(0, c, spe) - 0.3) < 1e-12 and abs(tr.lr_at(10 * spe - 1, c, spe) - 4.8) < 1e-12
+    assert abs(tr.lr_at(100 * spe, c, spe) - 0.0048) < 1e-12
+    assert all(tr.lr_at(s + 1, c, spe) <= tr.lr_at(s, c, spe) for s in range(10 * spe, 100 * spe, 97))
+
+def test_every_preset_validates():
+    for name in PRESETS: validate(get_config(name), world_size=1)
+
+# ---------------------------------------------------------------- exact resume
+def _digits(method, out, **kw):
+    base = dict(method=method, batch_size=256, epochs=2, size_crops=[16], n_crops=[2], min_scale_crops=[0.2],
+                max_scale_crops=[1.0], knn_every=0, report=False, progress=False, out_dir=str(out), seed=5)
+    if method == 'swav':
+        base.update(n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3],
+                    n_prototypes=20, feat_dim=32, hidden_dim=64, queue_length=512, epoch_queue_starts=1,
+                    freeze_prototypes_iters=4)
+    else: base.update(optimizer='sgd', lr=0.03, n_neg=64, feat_dim=32, pretext='rotation')  # PIRL: the cheaper pretext
+    return {**base, **kw}
+
+def _same_state(a, b, what):
+    for (k, x), (k2, y) in zip(a.items(), b.items()):
+        assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
+
+METHODS = ['npid', 'swav', 'pirl']
+
+@pytest.mark.parametrize('method', METHODS)
+def test_resume_equals_uninterrupted(method, tmp_path):
+    """k+m steps == k steps, stop, resume, m steps; weight for weight. 5 steps per epoch, so the run crosses an
+    epoch boundary after resuming (and, for SwAV, the end of the prototype freeze and the start of the queue)."""
+    pytest.importorskip(f'swav_lit.{ {"npid": "nce", "swav": "swav", "pirl": "pirl"}[method] }')
+    full = train('digits_swav', **_digits(method, tmp_path / 'full', max_steps=8))
+    train('digits_swav', **_digits(method, tmp_path / 'part', max_steps=3))
+    assert load_checkpoint(tmp_path / 'part')['step'] == 3
+    rest = train('digits_swav', resume=tmp_path / 'part', **_digits(method, tmp_path / 'part', max_steps=8))
+    _same_state(full['method'].state_dict(), rest['method'].state_dict(), method)
+    assert [h['loss'] for h in full['history']] == [h['loss'] for h in rest['history']]
+
+# ---------------------------------------------------------------- kill -9 during a checkpoint write
+KILLER = r'''
+import os, sys, signal, torch
+real, n = torch.save, [0]
+def dying_save(obj, f):
+    n[0] += 1
+    if n[0] == 2:  # the second checkpoint: write part of it, then die as under kill -9
+        f.write(b'\x80\x02 partial checkpoint' * 1000); f.flush(); os.kill(os.getpid(), signal.SIGKILL)
+    return real(obj, f)
+torch.save = dying_save
+from swav_lit.train import train
+train('digits_swav', **eval(sys.argv[1]))
+'''
+
+def test_kill_during_checkpoint_write_then_resume(tmp_path):
+    kw = _digits('npid', tmp_path / 'run', epochs=2)  # checkpoints after epoch 1 (kept) and 2 (killed mid-write)
+    p = subprocess.run([sys.executable, '-c', KILLER, repr(kw)], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, PYTHONPATH=str(HERE.parent)))
+    assert p.returncode == -9, f'expected death by SIGKILL, got rc={p.returncode}\n{p.stderr[-3000:]}'
+    ck = load_checkpoint(tmp_path / 'run')  # the last good one: end of epoch 1
+    assert list((tmp_path / 'run').glob(f'.{CKPT_NAME}.tmp*')), 'the killed write should have left its temp file'
+    assert (ck['epoch'], ck['epoch_step'], ck['step']) == (1, 0, 5)
+    trunk, cfg = load_trunk(tmp_path / 'run'); assert cfg.method == 'npid' and not trunk.training
+    rest = train('digits_swav', resume=tmp_path / 'run', **kw)
+    full = train('digits_swav', **_digits('npid', tmp_path / 'full', epochs=2))
+    assert rest['steps'] == full['steps'] == 10
+    _same_state(full['method'].state_dict(), rest['method'].state_dict(), 'after kill and resume')
+
+def test_module_entry_point_lists_presets():
+    p = subprocess.run([sys.executable, '-m', 'swav_lit.train', '--list'], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert all(name in p.stdout for name in PRESETS)
