@@ -124,7 +124,6 @@ METHODS = ['npid', 'swav', 'pirl']
 def test_resume_equals_uninterrupted(method, tmp_path):
     """k+m steps == k steps, stop, resume, m steps; weight for weight. 5 steps per epoch, so the run crosses an
     epoch boundary after resuming (and, for SwAV, the end of the prototype freeze and the start of the queue)."""
-    pytest.importorskip(f'swav_lit.{ {"npid": "nce", "swav": "swav", "pirl": "pirl"}[method] }')
     full = train('digits_swav', **_digits(method, tmp_path / 'full', max_steps=8))
     train('digits_swav', **_digits(method, tmp_path / 'part', max_steps=3))
     assert load_checkpoint(tmp_path / 'part')['step'] == 3

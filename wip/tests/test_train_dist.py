@@ -38,7 +38,6 @@ def _args(kw):
 
 @pytest.mark.parametrize('method', ['swav', 'pirl', 'npid'])
 def test_two_processes_match_one(method, tmp_path, monkeypatch):
-    pytest.importorskip(f'swav_lit.{ {"npid": "nce", "swav": "swav", "pirl": "pirl"}[method] }')
     kw = {**COMMON, **RUNS[method]}
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get('PYTHONPATH', '')]))
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
