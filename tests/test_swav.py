@@ -1,7 +1,7 @@
 """SwAV and multi-crop outside the notebooks: a distributed SwAV step (2 processes, torchrun, gloo, CPU)
 with the queue on matches one process holding the whole batch; the grouped multi-crop forward equals
 running each crop alone; a checkpoint round trip keeps the queue and the iteration count."""
-import os, sys, subprocess, copy
+import sys, copy
 from pathlib import Path
 import pytest, torch, torch.nn as nn
 from swav_lit.swav import SwAV
@@ -12,13 +12,8 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from dist_swav_worker import run, make_batches, B, D, QUEUE
 
-def test_swav_two_processes_match_one(tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get('PYTHONPATH', '')]))
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
-           str(HERE / 'dist_swav_worker.py'), str(tmp_path)]
-    try: p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired as e: pytest.fail(f'torchrun timed out after 120 s\n{e.stdout}\n{e.stderr}')
-    assert p.returncode == 0, f'torchrun failed (rc={p.returncode})\nstdout:\n{p.stdout}\nstderr:\n{p.stderr[-4000:]}'
+def test_swav_two_processes_match_one(tmp_path, torchrun):
+    torchrun('dist_swav_worker.py', tmp_path, timeout=120)
     losses1, queue1, used1 = run(make_batches())  # one process, whole batches, whole queue
     ranks = [torch.load(tmp_path / f'swav_rank{r}.pt') for r in range(2)]
     assert used1 == [0., 0., 1., 1., 1.] and all(rk['used'] == used1 for rk in ranks)  # full after 2 batches, on every rank

@@ -11,7 +11,7 @@ Then DDP's gradient average over ranks equals the gradient of the whole-batch me
 memory bank's all-reduces and all-gathers see the whole batch, and LARS sees the same gradients.
 Tolerance: 1e-5 relative on the logged losses, 2e-5 absolute on every weight and buffer (observed ~1e-7).
 """
-import os, sys, subprocess
+import sys
 from pathlib import Path
 import pytest, torch
 from swav_lit.train import train, load_checkpoint, build_method
@@ -37,14 +37,9 @@ def _args(kw):
     return out
 
 @pytest.mark.parametrize('method', ['swav', 'pirl', 'npid'])
-def test_two_processes_match_one(method, tmp_path, monkeypatch):
+def test_two_processes_match_one(method, tmp_path, monkeypatch, torchrun):
     kw = {**COMMON, **RUNS[method]}
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get('PYTHONPATH', '')]))
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
-           str(HERE / 'dist_train_worker.py'), *_args({**kw, 'out_dir': tmp_path / 'two'})]
-    try: p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired as e: pytest.fail(f'torchrun timed out\n{e.stdout}\n{e.stderr}')
-    assert p.returncode == 0, f'torchrun failed (rc={p.returncode})\n{p.stdout[-3000:]}\n{p.stderr[-5000:]}'
+    p = torchrun('dist_train_worker.py', *_args({**kw, 'out_dir': tmp_path / 'two'}))
     assert '2 process(es) on cpu' in p.stdout and '32 images per forward' in p.stdout, p.stdout[-2000:]
 
     dist_train_worker.patch(monkeypatch.setattr)  # the same fixed negatives in this process
