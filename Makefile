@@ -1,5 +1,5 @@
 # Every target runs in the active environment (see README: python3 -m venv .venv && . .venv/bin/activate).
-.PHONY: test check nbtest pytest docs export clean-nbs
+.PHONY: test check nbtest pytest docs export clean-nbs bench bench-deps
 
 test: check nbtest pytest   ## the full suite, as CI runs it
 
@@ -15,5 +15,11 @@ pytest:                     ## tests/ (data errors, the 2-process tests, packagi
 docs:                       ## the HTML site in docs/, offline (nbdev_docs where Quarto exists)
 	python tools/build_docs.py
 
-export:                     ## after editing notebooks
-	nbdev_export && nbdev_clean
+export:                     ## after editing notebooks (not bare nbdev_export: it would copy the assignment markers into swav_lit/)
+	python tools/export.py && nbdev_clean
+
+bench-deps:                 ## lightly, for the benchmarks only (never a dependency of swav_lit), into benchmarks/.deps
+	pip install --target benchmarks/.deps --no-deps lightly==1.6.0 lightning-utilities==0.15.3
+
+bench: $(if $(wildcard benchmarks/.deps/lightly),,bench-deps)  ## benchmarks/: figures, ratios and PASS/FAIL per target, on 2 threads
+	cd benchmarks && OMP_NUM_THREADS=2 python run_all.py

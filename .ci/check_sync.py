@@ -8,7 +8,8 @@ def snapshot():
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 bad = False
-for cmd in (['nbdev_clean'], ['nbdev_export']):
+# tools/export.py is nbdev_export plus the processor that keeps the assignment markers out of swav_lit/ (nbs/50_assign.ipynb)
+for cmd in (['nbdev_clean'], [sys.executable, 'tools/export.py']):
     before = snapshot()
     subprocess.run(cmd, check=True)
     after = snapshot()
@@ -16,6 +17,6 @@ for cmd in (['nbdev_clean'], ['nbdev_export']):
     if changed:
         bad = True
         print(f"FAIL: `{' '.join(cmd)}` changed {len(changed)} file(s): {', '.join(changed)}\n"
-              f"      run `nbdev_export && nbdev_clean` and commit the result.")
+              f"      run `make export` (python tools/export.py && nbdev_clean) and commit the result.")
     else: print(f"ok: `{' '.join(cmd)}` changed nothing")
 sys.exit(1 if bad else 0)

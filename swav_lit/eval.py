@@ -211,7 +211,7 @@ def _epochs(e:int, published:int) -> str:
 
 def evaluate(trunks, train_ds, test_ds, tfm=None, knn:bool=True, linear:str|None='quick', semisup=(1, 10),
              k:int=200, tau:float=0.07, wd:float=1e-3, linear_epochs:int=100, semisup_epochs:int=20,
-             seed:int=0, device=None, workers:int=0, file=None, progress:bool=False) -> list[dict]:
+             semisup_lr:tuple|None=None, seed:int=0, device=None, workers:int=0, file=None, progress:bool=False) -> list[dict]:
     "Run the protocols on `trunks` ({name: trunk} or one trunk); print and return one row per protocol: {metric, name: acc, protocol}."
     trunks = trunks if isinstance(trunks, dict) else {'trunk': trunks}
     if device is not None: trunks = {n: t.to(device) for n, t in trunks.items()}
@@ -239,15 +239,19 @@ def evaluate(trunks, train_ds, test_ds, tfm=None, knn:bool=True, linear:str|None
                f'SGD lr 0.3 momentum 0.9 wd 1e-6 batch 256, cosine to 0, RandomResizedCrop({size})+flip; final epoch')
     elif linear is not None: raise ValueError(f"linear={linear!r}: use 'quick', 'swav' or None")
     for pct in semisup:
-        res = {n: finetune_semisup(t, train_ds, test_ds, pct, tfm, epochs=semisup_epochs, seed=seed, workers=workers,
-                                   progress=progress) for n, t in trunks.items()}
+        lt, lh = semisup_lr or SEMISUP_LR.get(round(pct), SEMISUP_LR[10])
+        res = {n: finetune_semisup(t, train_ds, test_ds, pct, tfm, epochs=semisup_epochs, lr_trunk=lt, lr_head=lh,
+                                   seed=seed, workers=workers, progress=progress) for n, t in trunks.items()}
         h = next(iter(res.values()))[1][0]
-        lt, lh = SEMISUP_LR.get(round(pct), SEMISUP_LR[10])
+        # a fine-tune whose training loss ends above where it started has diverged: its accuracy says nothing
+        bad = [n for n, (_, hist) in res.items() if not hist[-1]['loss'] < hist[0]['loss']]
+        warn = (f'; DIVERGED ({", ".join(bad)}: final training loss above the first epoch\'s): the published lrs '
+                f'assume 1% of ImageNet, 12,800 labels in batches of 256; try --semisup-lr {lt:g},{lh / 10:g}') if bad else ''
         report(f'semi-sup {pct:g}%', {n: r[0] for n, r in res.items()},
                f'SwAV semi-supervised: fine-tune trunk + linear head on {h["n_labelled"]} labels '
                f'({h["n_labelled"] // C} per class, seed {seed}), {_epochs(semisup_epochs, 20)}, SGD momentum 0.9 wd 0, '
                f'batch {h["bs"]}{"" if h["bs"] == 256 else " (published 256)"}, lr trunk {lt:g} head {lh:g}, '
-               f'x0.2 after epochs {semisup_milestones(semisup_epochs)}')
+               f'x0.2 after epochs {semisup_milestones(semisup_epochs)}' + warn)
     return rows
 
 # %% ../nbs/31_eval.ipynb #108cce5f
@@ -266,6 +270,7 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     p.add_argument('--semisup', help='label percentages for SwAV semi-supervised fine-tuning, e.g. 1,10')
     p.add_argument('--linear-epochs', type=int, help='epochs of --linear swav (published: 100)')
     p.add_argument('--semisup-epochs', type=int, help='epochs of --semisup (published: 20)')
+    p.add_argument('--semisup-lr', help='TRUNK,HEAD learning rates of --semisup (published: 0.02,5 for 1%%, 0.01,0.2 for 10%%)')
     p.add_argument('--full', action='store_true', help='published epochs even on a CPU')
     p.add_argument('--cpu-budget', type=int, default=20000, help='on a CPU, images each trained protocol may see (default 20000)')
     p.add_argument('--no-baseline', action='store_true', help='skip the random-init trunk')
@@ -277,6 +282,9 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     if not (a.knn or a.linear or a.semisup): a.knn, a.linear, a.semisup = True, 'quick', '1,10'
     try: pcts = [float(s) for s in a.semisup.split(',')] if a.semisup else []
     except ValueError: p.error(f'--semisup {a.semisup!r}: give label percentages separated by commas, e.g. 1,10')
+    try: semi_lr = tuple(float(s) for s in a.semisup_lr.split(',')) if a.semisup_lr else None
+    except ValueError: semi_lr = ()
+    if semi_lr is not None and len(semi_lr) != 2: p.error(f'--semisup-lr {a.semisup_lr!r}: give two learning rates, TRUNK,HEAD, e.g. 0.02,0.5')
     from swav_lit.train import load_trunk, build_trunk, build_data, eval_transform
     trunk, cfg = load_trunk(a.checkpoint)
     dev = torch.device(a.device) if a.device else default_device()
@@ -290,7 +298,7 @@ def cli(argv:list[str]|None=None) -> list[dict]:
           f'{cfg.epochs} epochs configured); {len(train_ds)} train / {len(test_ds)} test labelled images; device {dev}'
           + ('' if a.no_baseline else f'; random init = the same trunk from seed {cfg.seed}'), flush=True)
     return evaluate(trunks, train_ds, test_ds, eval_transform(cfg), knn=a.knn, linear=a.linear, semisup=pcts,
-                    k=cfg.knn_k, tau=cfg.knn_tau, linear_epochs=lin_ep, semisup_epochs=semi_ep, seed=a.seed,
+                    k=cfg.knn_k, tau=cfg.knn_tau, linear_epochs=lin_ep, semisup_epochs=semi_ep, semisup_lr=semi_lr, seed=a.seed,
                     device=dev, workers=a.workers, progress=a.progress)
 
 def main(argv:list[str]|None=None) -> None:

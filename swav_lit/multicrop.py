@@ -4,11 +4,15 @@
 
 # %% ../nbs/22_multicrop.ipynb #f9fa95a8
 from __future__ import annotations
-import torch, torch.nn as nn
+import math
+import torch, torch.nn as nn, torch.nn.functional as F
+from torch.utils.data import default_collate
+from torchvision.ops import roi_align
 from .augment import view_transform, MultiView, IMAGENET_STATS
 
 # %% auto #0
-__all__ = ['MULTICROP_IMAGENET', 'MULTICROP_SMALL', 'multicrop_transform', 'crop_groups', 'multicrop_forward']
+__all__ = ['MULTICROP_IMAGENET', 'MULTICROP_SMALL', 'multicrop_transform', 'rrc_boxes', 'batch_color_distortion',
+           'batch_gaussian_blur', 'MultiCropBatch', 'BatchViews', 'crop_groups', 'multicrop_forward']
 
 # %% ../nbs/22_multicrop.ipynb #9fa24072
 MULTICROP_IMAGENET = dict(size_crops=(224, 96), nmb_crops=(2, 6), min_scale=(0.14, 0.05), max_scale=(1., 0.14))
@@ -23,6 +27,116 @@ def multicrop_transform(size_crops=(224, 96), nmb_crops=(2, 6), min_scale=(0.14,
         raise ValueError(f'size_crops={size_crops}: list the large crops first (the codes come from crops 0 and 1)')
     return MultiView([view_transform(s, scale=(lo, hi), **kw)
                       for s, n, lo, hi in zip(size_crops, nmb_crops, min_scale, max_scale) for _ in range(n)])
+
+# %% ../nbs/22_multicrop.ipynb #2e02ccf4
+def rrc_boxes(n:int, H:int, W:int, scale=(0.08, 1.), ratio=(3 / 4, 4 / 3), tries:int=10) -> torch.Tensor:
+    "`n` boxes (n,4) as (x1,y1,x2,y2) px, drawn as `T.RandomResizedCrop.get_params` draws them: first of `tries` that fits, else the centre."
+    area = H * W * torch.empty(n, tries).uniform_(*scale)
+    r = torch.exp(torch.empty(n, tries).uniform_(math.log(ratio[0]), math.log(ratio[1])))
+    w, h = (area * r).sqrt().round(), (area / r).sqrt().round()
+    ok = (w > 0) & (w <= W) & (h > 0) & (h <= H)
+    first = torch.where(ok.any(1), ok.float().argmax(1), -1)  # index of the first try that fits; -1: none did
+    pick = first.clamp(min=0)[:, None]
+    w, h = w.gather(1, pick)[:, 0], h.gather(1, pick)[:, 0]
+    # the fallback: the largest centred crop whose aspect ratio is clamped into `ratio`
+    r0 = W / H
+    fw, fh = (float(W), float(round(W / ratio[0]))) if r0 < ratio[0] else \
+             (float(round(H * ratio[1])), float(H)) if r0 > ratio[1] else (float(W), float(H))
+    none = first < 0
+    w, h = torch.where(none, fw, w), torch.where(none, fh, h)
+    y = torch.where(none, ((H - h) / 2).round(), (torch.rand(n) * (H - h + 1)).floor())
+    x = torch.where(none, ((W - w) / 2).round(), (torch.rand(n) * (W - w + 1)).floor())
+    return torch.stack([x, y, x + w, y + h], 1)
+
+def _gray(x:torch.Tensor) -> torch.Tensor:
+    "ITU-R 601-2 luma, PIL's `convert('L')`: (N,3,h,w) -> (N,1,h,w)."
+    return (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]
+
+def _blend(a, b, f): return (f * a + (1 - f) * b).clamp(0, 1)  # torchvision's blend: f·img + (1-f)·other
+
+def _hue(x:torch.Tensor, f:torch.Tensor) -> torch.Tensor:
+    "Rotate the hue of x (N,3,h,w) in [0,1] by f (N,1,1,1) turns, through HSV and back."
+    r, g, b = x.unbind(1)
+    mx, mn = x.amax(1), x.amin(1); d = mx - mn
+    dz = torch.where(d == 0, torch.ones_like(d), d)
+    h = torch.where(mx == r, (g - b) / dz % 6, torch.where(mx == g, (b - r) / dz + 2, (r - g) / dz + 4)) / 6
+    h = torch.where(d == 0, torch.zeros_like(h), h)
+    h = (h + f[:, 0]) % 1.0
+    s = torch.where(mx == 0, torch.zeros_like(mx), d / torch.where(mx == 0, torch.ones_like(mx), mx))
+    k = (torch.tensor([5., 3., 1.], device=x.device)[None, :, None, None] + h[:, None] * 6) % 6
+    return mx[:, None] - mx[:, None] * s[:, None] * (torch.minimum(k, 4 - k).clamp(0, 1))
+
+def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2) -> torch.Tensor:
+    "`color_distortion(s)` on a batch x (N,3,h,w) in [0,1]: each crop its own draws, jitter ops in a random order per crop."
+    N = len(x)
+    b, c, sat, hue = 0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s
+    lo = lambda v: max(0., 1 - v)
+    f = torch.stack([torch.empty(N).uniform_(lo(b), 1 + b), torch.empty(N).uniform_(lo(c), 1 + c),
+                     torch.empty(N).uniform_(lo(sat), 1 + sat), torch.empty(N).uniform_(-hue, hue)], 1)[..., None, None, None]
+    order = torch.rand(N, 4).argsort(1)            # a random permutation of the 4 ops per crop, as `T.ColorJitter`
+    jit = torch.rand(N) < p_jitter
+    ops = [lambda y, f: (y * f).clamp(0, 1),                                    # brightness: blend with black
+           lambda y, f: _blend(y, _gray(y).mean((1, 2, 3), keepdim=True), f),  # contrast: with the mean grey
+           lambda y, f: _blend(y, _gray(y), f),                                # saturation: with the grey image
+           _hue]
+    x = x.clone()
+    for slot in range(4):
+        for o, op in enumerate(ops):
+            i = (jit & (order[:, slot] == o)).nonzero()[:, 0]
+            if len(i): x[i] = op(x[i], f[i, o])
+    i = (torch.rand(N) < p_gray).nonzero()[:, 0]
+    if len(i): x[i] = _gray(x[i]).expand(-1, 3, -1, -1)
+    return x
+
+def batch_gaussian_blur(x:torch.Tensor, p:float=0.5, sigma=(0.1, 2.0)) -> torch.Tensor:
+    "`RandomGaussianBlur(p, sigma)` on a batch x (N,3,h,w): each blurred crop its own σ, separable kernel, edges replicated."
+    i = (torch.rand(len(x)) < p).nonzero()[:, 0]
+    if not len(i): return x
+    sd = torch.empty(len(i)).uniform_(*sigma)
+    r = int(math.ceil(3 * sigma[1]))
+    t = torch.arange(-r, r + 1, dtype=x.dtype)
+    k = torch.exp(-t[None] ** 2 / (2 * sd[:, None] ** 2)); k = k / k.sum(1, keepdim=True)  # (n, 2r+1)
+    k = k.repeat_interleave(3, 0)                                                            # one per channel
+    y = x[i].reshape(1, -1, *x.shape[-2:])
+    y = F.conv2d(F.pad(y, (r, r, 0, 0), mode='replicate'), k[:, None, None, :], groups=y.shape[1])
+    y = F.conv2d(F.pad(y, (0, 0, r, r), mode='replicate'), k[:, None, :, None], groups=y.shape[1])
+    x = x.clone(); x[i] = y.reshape(len(i), 3, *x.shape[-2:])
+    return x
+
+
+# %% ../nbs/22_multicrop.ipynb #e9e8aac4
+class MultiCropBatch:
+    "`multicrop_transform` on a batch: uint8 images (B,3,H,W) -> list of sum(`nmb_crops`) crops (B,3,s,s), large first."
+    def __init__(self, size_crops=(224, 96), nmb_crops=(2, 6), min_scale=(0.14, 0.05), max_scale=(1., 0.14),
+                 s:float=1.0, p_blur:float=0.5, sigma=(0.1, 2.0), p_flip:float=0.5, stats=IMAGENET_STATS):
+        multicrop_transform(size_crops, nmb_crops, min_scale, max_scale)  # the same checks of the four lists
+        self.size_crops, self.nmb_crops, self.min_scale, self.max_scale = size_crops, nmb_crops, min_scale, max_scale
+        self.s, self.p_blur, self.sigma, self.p_flip = s, p_blur, sigma, p_flip
+        self.mean, self.std = (torch.tensor(v)[None, :, None, None] for v in stats)
+
+    def __call__(self, x:torch.Tensor) -> list:
+        B, _, H, W = x.shape
+        x = x.float() / 255
+        crops = []
+        for size, n, lo, hi in zip(self.size_crops, self.nmb_crops, self.min_scale, self.max_scale):
+            boxes = torch.cat([torch.arange(B).repeat(n)[:, None].float(), rrc_boxes(n * B, H, W, (lo, hi))], 1)
+            # all n×B crops of this resolution in one call: each output pixel averages ceil(box/size)² bilinear samples
+            c = roi_align(x, boxes, size, 1.0, -1, aligned=True)   # (n*B,3,size,size), crop-major
+            c = torch.where((torch.rand(n * B) < self.p_flip)[:, None, None, None], c.flip(-1), c)
+            c = batch_color_distortion(c, self.s)
+            if self.p_blur > 0: c = batch_gaussian_blur(c, self.p_blur, self.sigma)
+            crops += list(((c - self.mean) / self.std).split(B))
+        return crops
+
+    def __repr__(self): return f'MultiCropBatch({sum(self.nmb_crops)} crops of {self.size_crops})'
+
+class BatchViews:
+    "DataLoader `collate_fn`: items (uint8 image (3,H,W), label, index) -> (`tfm`(images (B,3,H,W)), labels (B,), indices (B,))."
+    def __init__(self, tfm): self.tfm = tfm
+    def __call__(self, items):
+        x, y, i = default_collate(items)
+        return self.tfm(x), y, i
+
 
 # %% ../nbs/22_multicrop.ipynb #4a90b7f8
 def crop_groups(crops:list) -> list[tuple[int, int]]:

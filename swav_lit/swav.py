@@ -28,10 +28,11 @@ def swav_loss(scores:torch.Tensor, codes:list, crops_for_assign=(0, 1), tau:floa
     "Swapped prediction: scores (n_crops*B, K) in crop order, codes [(B,K) per crop of `crops_for_assign`] -> scalar."
     B = codes[0].shape[0]; n_crops = len(scores) // B
     logp = F.log_softmax(scores / tau, dim=1).view(n_crops, B, -1)  # log p for every crop
+    # Σ over every other crop, small ones included = Σ over all crops - crop a: no (n_crops-1,B,K) gather to copy and scatter back
+    others = logp.sum(0)
     loss = 0.
     for q, a in zip(codes, crops_for_assign):
-        others = [v for v in range(n_crops) if v != a]  # every other crop, small ones included
-        loss = loss - (q * logp[others]).sum(-1).mean(-1).sum() / (n_crops - 1)
+        loss = loss - (q * (others - logp[a])).sum(-1).mean() / (n_crops - 1)
     return loss / len(codes)
 
 # %% ../nbs/21_swav.ipynb #38ac4efb

@@ -20,7 +20,7 @@ from .data import (Digits, SSLDataset, DatasetError, DIGITS_STATS, CIFAR10_STATS
 from .augment import IMAGENET_STATS
 from .models import make_trunk, SmallConvNet
 from .loop import Method, to_device, knn_accuracy, plot_history
-from .nce import NPID
+from .nce import NPID, BankMethod
 from .pirl import PIRL
 from .swav import SwAV
 from .multicrop import multicrop_transform, multicrop_forward
@@ -89,6 +89,7 @@ class Config:
     n_neg: int = 4096
     nce_tau: float = 0.07
     bank_momentum: float = 0.5
+    fill_bank: bool = True               # write the untrained network's features into the bank before step 1 (chapter 11)
     nce_loss: str = 'npid'               # 'npid' (NPID's NCE) | 'pirl' (the PIRL paper's)
     pretext: str = 'jigsaw'              # 'jigsaw' | 'rotation' | 'rotation+jigsaw'
     pirl_lambda: float = 0.5
@@ -113,7 +114,7 @@ _IMAGENET_SWAV = dict(  # facebookresearch/swav scripts/swav_*ep_pretrain.sh
     freeze_prototypes_iters=313, queue_length=0, n_crops=[2, 6], size_crops=[224, 96],
     min_scale_crops=[0.14, 0.05], max_scale_crops=[1.0, 0.14], crops_for_assign=[0, 1],
     precision='fp16', norm='auto', workers=10, knn_every=0, report=False)
-_IMAGENET_NCE = dict(method='npid', data='imagenet', arch='resnet50', optimizer='sgd', momentum=0.9, wd=1e-4,
+_IMAGENET_NCE = dict(method='npid', data='imagenet', arch='resnet50', optimizer='sgd', momentum=0.9, wd=1e-4, fill_bank=False,
                      feat_dim=128, nce_tau=0.07, bank_momentum=0.5, size_crops=[224], min_scale_crops=[0.2],
                      max_scale_crops=[1.0], n_crops=[2], precision='fp16', workers=10, knn_every=0, report=False)
 _CIFAR = dict(data='cifar10', arch='resnet18', cifar_stem=True, size_crops=[32], min_scale_crops=[0.2],
@@ -327,7 +328,7 @@ def rng_scope(seed:int|None=None):
 # %% ../nbs/30_train.ipynb #11e716bf
 class SeededViews(SSLDataset):
     "`SSLDataset` whose item i in epoch `epoch` is transformed with every draw seeded from (`seed`, epoch, i)."
-    def __init__(self, ds, tfm, seed:int=0): super().__init__(ds, tfm); self.seed, self.epoch = seed, 0
+    def __init__(self, ds, tfm, seed:int=0, epoch:int=0): super().__init__(ds, tfm); self.seed, self.epoch = seed, epoch
     def __getitem__(self, i):
         with rng_scope(mix_seed(self.seed, self.epoch, i)): return super().__getitem__(i)
 
@@ -613,6 +614,13 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     if knn_dls and ck is None:  # the baseline every later kNN is compared with: this very network, untrained
         with rng_scope(): knn_init = knn_accuracy(raw.trunk, *knn_dls, k=cfg.knn_k, tau=cfg.knn_tau, device=dev)
         say(f'kNN at random init: {knn_init:.3f}')
+    if cfg.fill_bank and ck is None and isinstance(raw, BankMethod):
+        # a cold (random) bank and a Z frozen on it collapse small NPID/PIRL runs: chapter 11. Each rank writes an
+        # equal share of the rows (the bank's update is collective); views of epoch -1, seeded per image as in training
+        n = math.ceil(len(ds) / world)
+        share = Subset(SeededViews(ds, raw.transform, cfg.seed, epoch=-1), [i % len(ds) for i in range(r * n, (r + 1) * n)])
+        with rng_scope(): raw.fill_bank(DataLoader(share, batch_size=cfg.batch_size // (world * cfg.accum), num_workers=cfg.workers), dev)
+        say(f'memory bank filled with the untrained network\'s features of all {len(ds)} images')
 
     def save(epoch, t):
         st = rank_states(raw, world)  # collective: every rank takes part

@@ -73,6 +73,7 @@ def test_console_script_declared():
 
 def test_bad_semisup_argument():
     with pytest.raises(SystemExit): cli(['nowhere', '--semisup', 'ten'])
+    with pytest.raises(SystemExit): cli(['nowhere', '--semisup', '1', '--semisup-lr', '0.02'])  # needs TRUNK,HEAD
 
 
 @pytest.fixture(scope='module')
@@ -114,3 +115,12 @@ def test_console_entry_exits_zero(tiny_run):
                         str(tiny_run), '--knn', '--no-baseline'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.splitlines()[-1].startswith('kNN             trained')
+
+
+def test_semisup_divergence_is_flagged(tiny_run, capsys):
+    "A head lr far too large for 10 labels blows the loss up: the row says DIVERGED and names the fix; a sane lr is not flagged."
+    rows = cli([str(tiny_run), '--semisup', '1', '--semisup-epochs', '6', '--semisup-lr', '0.02,50', '--no-baseline'])
+    assert 'lr trunk 0.02 head 50' in rows[0]['protocol'] and 'DIVERGED (trained' in rows[0]['protocol']
+    assert '--semisup-lr 0.02,5' in rows[0]['protocol']
+    rows = cli([str(tiny_run), '--semisup', '1', '--semisup-epochs', '6', '--semisup-lr', '0.02,0.5', '--no-baseline'])
+    assert 'head 0.5' in rows[0]['protocol'] and 'DIVERGED' not in rows[0]['protocol']

@@ -73,3 +73,27 @@ def test_transform_shapes():
         xi, xt = pirl_transform(pretext, 32, DIGITS_STATS)(im)
         assert xi.shape == (3, 32, 32) and xt.shape == shape
     with pytest.raises(ValueError, match='rotation'): pirl_transform('colour')
+
+
+@pytest.mark.parametrize('pretext', ['jigsaw', 'rotation'])
+def test_memory_takes_f_of_the_untransformed_image(pretext):
+    "After a step, bank rows = normalize(0.5·m + 0.5·f(v_I)), f computed by hand from the untransformed view."
+    set_seed(0)
+    pirl = PIRL(SmallConvNet(), 50, pretext, n_neg=8, size=32, stats=DIGITS_STATS).eval()
+    x, index = torch.randn(4, 3, 32, 32), torch.tensor([1, 20, 33, 49])
+    xt = torch.randn(4, 9, 3, 8, 8) if pretext == 'jigsaw' else torch.randn(4, 3, 32, 32)
+    m0 = pirl.bank.mem[index].clone()
+    pirl([x, xt], index); pirl.after_step()
+    with torch.no_grad(): vf = torch.nn.functional.normalize(pirl.trunk(x) @ pirl.f.fc.weight.T + pirl.f.fc.bias, dim=1)
+    want = torch.nn.functional.normalize(0.5 * m0 + 0.5 * vf, dim=1)
+    torch.testing.assert_close(pirl.bank.mem[index], want, atol=1e-5, rtol=0)
+
+
+def test_fill_bank_writes_f_of_the_untransformed_image():
+    "fill_bank overwrites each row with f(v_I) (momentum 0), not with g of the pretext view."
+    set_seed(0)
+    pirl = PIRL(SmallConvNet(), 50, 'jigsaw', n_neg=8, size=32, stats=DIGITS_STATS).eval()
+    x, xt, index = torch.randn(4, 3, 32, 32), torch.randn(4, 9, 3, 8, 8), torch.tensor([1, 20, 33, 49])
+    pirl.fill_bank([([x, xt], None, index)])
+    with torch.no_grad(): vf = torch.nn.functional.normalize(pirl.trunk(x) @ pirl.f.fc.weight.T + pirl.f.fc.bias, dim=1)
+    torch.testing.assert_close(pirl.bank.mem[index], vf, atol=1e-5, rtol=0)

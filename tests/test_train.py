@@ -163,3 +163,31 @@ def test_module_entry_point_lists_presets():
     p = subprocess.run([sys.executable, '-m', 'swav_lit.train', '--list'], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
     assert all(name in p.stdout for name in PRESETS)
+
+# ---------------------------------------------------------------- class-balanced subsets (n_train, n_test)
+def test_class_balanced_subsets():
+    "n_train/n_test give n/C images per class, the same images for 'ssl' and 'train', labels that match; bad n fails clearly."
+    full = tr.build_data(get_config('digits_swav'), 'train')
+    cfg = get_config('digits_swav', n_train=100, n_test=50)
+    ssl, lab, te = (tr.build_data(cfg, s) for s in ('ssl', 'train', 'test'))
+    assert (len(ssl), len(lab), len(te)) == (100, 100, 50) and ssl.indices == lab.indices
+    assert torch.bincount(torch.tensor(lab.targets)).tolist() == [10] * 10
+    assert torch.bincount(torch.tensor(te.targets)).tolist() == [5] * 10
+    assert [full.targets[i] for i in lab.indices] == lab.targets == [lab[j][1] for j in range(len(lab))]
+    assert list(lab[3][0].getdata()) == list(full[lab.indices[3]][0].getdata())  # the very image, not a copy of another
+    assert len(tr.build_data(get_config('digits_swav', n_train=0), 'ssl')) == len(full) == 1437  # 0: the whole split
+    with pytest.raises(ConfigError, match='use a multiple of 10'): tr.build_data(get_config('digits_swav', n_train=105), 'train')
+    with pytest.raises(ConfigError, match='impossible'): tr.build_data(get_config('digits_swav', n_train=1430), 'train')
+    with pytest.raises(ConfigError, match='n_train=-1 must not be negative'): get_config('digits_swav', n_train=-1)
+
+
+@pytest.mark.parametrize('fill', [True, False])
+def test_fill_bank_before_the_first_step(fill, tmp_path):
+    """fill_bank (default for small data) starts NPID's bank from the untrained network's features: rows then look alike
+    (a random-init convnet maps images close together), where a random bank's rows are near-orthogonal."""
+    out = train('digits_swav', method='npid', optimizer='sgd', lr=0.01, n_neg=64, batch_size=64, size_crops=[32], n_crops=[1],
+                min_scale_crops=[0.5], max_scale_crops=[1.0], max_steps=1, epochs=1, norm='none', knn_every=0, report=False,
+                progress=False, fill_bank=fill, out_dir=str(tmp_path))
+    mem = out['method'].bank.mem
+    cos = (mem[:700] * mem[700:1400]).sum(1).mean().item()  # 700 pairs of different images
+    assert (cos > 0.5) if fill else (abs(cos) < 0.05), f'fill_bank={fill}: mean cosine between bank rows {cos:.3f}'

@@ -9,7 +9,8 @@ Set-up that makes the comparison exact up to float rounding:
 - NPID/PIRL negatives are a fixed function of the index (tests/dist_train_worker.py), the same in both runs.
 Then DDP's gradient average over ranks equals the gradient of the whole-batch mean loss, Sinkhorn's and the
 memory bank's all-reduces and all-gathers see the whole batch, and LARS sees the same gradients.
-Tolerance: 1e-5 relative on the logged losses, 2e-5 absolute on every weight and buffer (observed ~1e-7).
+Tolerance: 1e-5 relative on the logged losses, 2e-5 on every weight and buffer: absolute, or relative where the
+entries exceed 1 (NPID's Z, ~1e8 once the bank is filled) (observed ~1e-7).
 """
 import sys
 from pathlib import Path
@@ -54,7 +55,8 @@ def test_two_processes_match_one(method, tmp_path, monkeypatch, torchrun):
     params = dict(one['method'].named_parameters())
     moved = max((params[k].detach() - v).abs().max().item() for k, v in init.named_parameters() if k in params)
     assert moved > 100 * STATE_ATOL, f'weights barely moved ({moved:.2e}); the comparison would be empty'
-    errs = {k: (v.float() - s2[k].float()).abs().max().item() for k, v in s1.items() if v.numel()}
+    # absolute on O(1) weights and buffers, relative on large ones (NPID's Z is ~1e8: float32 rounding alone is ~1e1 there)
+    errs = {k: ((v.double() - s2[k].double()).abs().max() / max(1., v.double().abs().max().item())).item() for k, v in s1.items() if v.numel()}
     print(f'{method}: weights moved by up to {moved:.2e}; largest 1-vs-2-process difference {max(errs.values()):.2e} '
           f'({max(errs, key=errs.get)}); losses {l1} vs {l2}')
     for k, err in errs.items(): assert err <= STATE_ATOL, f'{method}: {k} differs by {err:.2e} between 1 and 2 processes'

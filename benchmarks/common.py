@@ -1,0 +1,47 @@
+"Shared set-up of the benchmarks: threads, lightly from benchmarks/.deps, timing, CSV, the CIFAR-10 images."
+from __future__ import annotations
+import os, sys, csv, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / 'results'
+DEPS = HERE / '.deps'  # lightly lives here only: `make bench-deps`; it is not a dependency of swav_lit
+THREADS = int(os.environ.get('BENCH_THREADS', '2'))
+os.environ.setdefault('OMP_NUM_THREADS', str(THREADS))
+import torch
+torch.set_num_threads(THREADS)
+
+def lightly_path():
+    "Put benchmarks/.deps on sys.path so `import lightly` finds the benchmark-only install."
+    if not (DEPS / 'lightly').is_dir():
+        raise SystemExit(f'lightly is not installed in {DEPS}: run `make bench-deps` first')
+    if str(DEPS) not in sys.path: sys.path.insert(0, str(DEPS))
+
+def device_note() -> str:
+    "Where the figures were measured: CPU threads, and the GPU if any."
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU (CPU only)'
+    return f'{THREADS} CPU threads, torch {torch.__version__}, {gpu}'
+
+def timeit(fn, reps:int=5, warmup:int=1) -> float:
+    "Fewest seconds of `reps` calls of `fn` after `warmup` calls: other load only ever adds time, so the minimum is the cost."
+    for _ in range(warmup): fn()
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return min(ts)
+
+def write_csv(rows:list[dict], name:str) -> Path:
+    "Write `rows` (dicts with the same keys) to results/`name`."
+    RESULTS.mkdir(exist_ok=True)
+    p = RESULTS / name
+    with open(p, 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+    return p
+
+def cifar_images(n:int):
+    "The first `n` CIFAR-10 training images of the shared archive, decoded once: (list of PIL, uint8 tensor (n,3,32,32))."
+    from swav_lit.data import cifar10
+    import torchvision.transforms as T
+    ds = cifar10('train')
+    pil = [ds[i][0] for i in range(n)]
+    return pil, torch.stack([T.PILToTensor()(im) for im in pil])

@@ -1,0 +1,136 @@
+"""The runs of the experiments chapter (nbs/40_experiments.ipynb): every method at one equal budget, and the ablations.
+
+    cd <checkout> && OMP_NUM_THREADS=2 nice -n 10 python nbs/experiments/run.py          # all runs, skips finished ones
+    python nbs/experiments/run.py --only npid pirl_jigsaw                                  # some runs
+    python nbs/experiments/run.py --reduce                                                 # each run reduced (1 epoch, 100 images)
+
+Each self-supervised run is exactly `swav_lit_train --config <preset> --key value ...` (its `command` column; the trainer's
+`main` calls the same `train`); the supervised reference is the same trainer with a `Supervised` method (labels looked up
+by image index). Each trunk is then scored by `swav_lit_eval <run folder> --knn --linear quick` (its `eval_command` column).
+Writes `runs.csv` (the main table) and `ablations.csv` (one row per run) and `metrics/<run>.csv` (the trainer's per-step metrics.csv) beside this file;
+checkpoints stay in data/experiments/ (gitignored).
+"""
+import sys, csv, time, shutil, argparse
+from pathlib import Path
+import torch, torch.nn as nn, torch.nn.functional as F
+import torchvision.transforms as T
+from swav_lit.loop import Method
+from swav_lit.augment import MultiView
+from swav_lit.train import train, get_config, build_trunk, build_data, data_stats, eval_transform
+from swav_lit.eval import cli as eval_cli, accuracy
+from swav_lit.data import SSLDataset
+from torch.utils.data import DataLoader
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+ROOT = REPO / 'data' / 'experiments'  # run folders (checkpoints): never committed
+
+# the equal budget of the main table, and the tinier one of the ablations (sized for 2 CPU cores shared with other jobs)
+COMMON = dict(arch='small', width=32, batch_size=32, seed=0, workers=1, ckpt_every=100, knn_every=0, report=False,
+              progress=False, cpu=True, n_test=2000)  # kNN and the probe only in the evaluation that follows each run
+MAIN = dict(COMMON, n_train=500, epochs=4)
+ABL = dict(COMMON, n_train=250, epochs=4)
+# NCE's noise term assumes n_neg/n_data small: keep the presets' 4096/50000 ≈ 0.08 on the smaller datasets
+NCE, ABL_NCE = dict(n_neg=40), dict(n_neg=20)
+SWAV = dict(n_prototypes=100, freeze_prototypes_iters=15, queue_length=0)  # K=100 for 10 classes; prototypes frozen 1 epoch
+MULTICROP = dict(n_crops=[2, 6], size_crops=[32, 16], min_scale_crops=[0.14, 0.14], max_scale_crops=[1.0, 0.5])
+ABL_SWAV = dict(ABL | SWAV, freeze_prototypes_iters=7)
+
+# name -> (group, method label, preset, overrides)
+RUNS = {
+    'supervised':       ('main', 'supervised (labels)', 'cifar10_npid', MAIN),
+    'npid':             ('main', 'NPID', 'cifar10_npid', MAIN | NCE),
+    'pirl_jigsaw':      ('main', 'PIRL jigsaw', 'cifar10_pirl', dict(MAIN | NCE, pretext='jigsaw')),
+    'pirl_rotation':    ('main', 'PIRL rotation', 'cifar10_pirl', dict(MAIN | NCE, pretext='rotation')),
+    'pirl_both':        ('main', 'PIRL rotation+jigsaw', 'cifar10_pirl', dict(MAIN | NCE, pretext='rotation+jigsaw')),
+    'swav_2crop':       ('main', 'SwAV 2x32', 'cifar10_swav', MAIN | SWAV),
+    'swav_multicrop':   ('main', 'SwAV 2x32+6x16', 'cifar10_swav', MAIN | SWAV | MULTICROP),
+    # ablations: 250 images, 4 epochs
+    'abl_pirl_lam0':    ('pirl_lambda', 'PIRL jigsaw λ=0', 'cifar10_pirl', dict(ABL | ABL_NCE, pirl_lambda=0.0)),
+    'abl_pirl_lam0.5':  ('pirl_lambda', 'PIRL jigsaw λ=0.5', 'cifar10_pirl', dict(ABL | ABL_NCE, pirl_lambda=0.5)),
+    'abl_pirl_lam1':    ('pirl_lambda', 'PIRL jigsaw λ=1', 'cifar10_pirl', dict(ABL | ABL_NCE, pirl_lambda=1.0)),
+    'abl_swav_eps0.05_K100': ('swav_eps_K', 'SwAV ε=0.05 K=100', 'cifar10_swav', ABL_SWAV),
+    'abl_swav_eps0.02_K100': ('swav_eps_K', 'SwAV ε=0.02 K=100', 'cifar10_swav', dict(ABL_SWAV, eps=0.02)),
+    'abl_swav_eps0.05_K30':  ('swav_eps_K', 'SwAV ε=0.05 K=30', 'cifar10_swav', dict(ABL_SWAV, n_prototypes=30)),
+    'abl_swav_eps0.05_K300': ('swav_eps_K', 'SwAV ε=0.05 K=300', 'cifar10_swav', dict(ABL_SWAV, n_prototypes=300)),
+    'abl_swav_b8_noqueue':   ('swav_queue', 'SwAV batch 8, no queue', 'cifar10_swav',
+                              dict(ABL_SWAV, batch_size=8, freeze_prototypes_iters=31)),
+    'abl_swav_b8_queue':     ('swav_queue', 'SwAV batch 8, queue 80 from epoch 2', 'cifar10_swav',
+                              dict(ABL_SWAV, batch_size=8, freeze_prototypes_iters=31, queue_length=80, epoch_queue_starts=1)),
+}
+
+class Supervised(Method):
+    "The upper reference: `trunk` + a linear classifier trained with cross-entropy; labels looked up by image index."
+    def __init__(self, trunk:nn.Module, targets, size:int=32, stats=None, scale=(0.2, 1.0)):
+        super().__init__()
+        self.trunk, self.head = trunk, nn.Linear(trunk.dim, int(max(targets)) + 1)
+        self.register_buffer('targets', torch.as_tensor(targets))
+        self.transform = MultiView(T.Compose([T.RandomResizedCrop(size, scale=scale), T.RandomHorizontalFlip(),
+                                              T.ToTensor(), T.Normalize(*stats)]))
+    def forward(self, views, index):
+        "views [x (B,3,H,W)], index (B,) -> (cross-entropy, logs)."
+        logits = self.head(self.trunk(views[0]))
+        y = self.targets[index]
+        return F.cross_entropy(logits, y), {'train_acc': (logits.argmax(1) == y).float().mean().item()}
+
+def command(preset:str, ov:dict) -> str:
+    "The `swav_lit_train` command line of a run."
+    val = lambda v: ' '.join(map(str, v)) if isinstance(v, list) else str(v)
+    return f'swav_lit_train --config {preset} ' + ' '.join(f'--{k} {val(v)}' for k, v in ov.items())
+
+def run_one(name:str, root=ROOT, **reduce) -> dict:
+    "Train run `name` of `RUNS` (with `reduce` overrides on top, e.g. epochs=1, n_train=200), evaluate it -> its row."
+    group, label, preset, ov = RUNS[name]
+    ov = dict(ov, **reduce, name=name, out_dir=str(Path(root) / name))
+    cfg = get_config(dict(get_config(preset).__dict__, **ov))  # = swav_lit_train --config preset --key value ...
+    module = None
+    if name == 'supervised':
+        ds = build_data(cfg, 'ssl')
+        module = Supervised(build_trunk(cfg), ds.targets, cfg.size_crops[0], data_stats(cfg), (cfg.min_scale_crops[0], 1.0))
+    res = train(cfg, module=module)
+    ev = ['--knn', '--linear', 'quick', '--device', 'cpu'] + ([] if name == 'npid' else ['--no-baseline'])
+    rows = {r['metric']: r for r in eval_cli([ov['out_dir']] + ev)}
+    h = res['history']
+    row = dict(name=name, group=group, method=label, epochs=cfg.epochs, n_train=cfg.n_train, n_test=cfg.n_test,
+               batch_size=cfg.batch_size, seed=cfg.seed, arch=f'{cfg.arch} w{cfg.width}', steps=res['steps'],
+               train_s=round(res['seconds'], 1), knn_init=res['knn_init'], knn=rows['kNN']['trained'],
+               linear=rows['linear (quick)']['trained'], final_loss=h[-1]['loss'],
+               knn_random_init=rows['kNN'].get('random init'), linear_random_init=rows['linear (quick)'].get('random init'))
+    if name == 'supervised':  # its own classifier on the held-out images, for reference
+        dl = DataLoader(SSLDataset(build_data(cfg, 'test'), eval_transform(cfg)), batch_size=256)
+        row['sup_test_acc'] = accuracy(nn.Sequential(res['method'].trunk, res['method'].head), dl, 'cpu')
+    row['command'] = command(preset, {k: v for k, v in ov.items() if k != 'name'}) + (
+        '  # with module=Supervised(...) of nbs/experiments/run.py, i.e. python nbs/experiments/run.py --only supervised'
+        if name == 'supervised' else '')
+    row['eval_command'] = 'swav_lit_eval ' + ' '.join([ov['out_dir']] + ev)
+    for k in ('command', 'eval_command'): row[k] = row[k].replace(f'{REPO}/', '')  # paths from the checkout
+    return row
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--only', nargs='*', help='run these names only (default: all)')
+    p.add_argument('--reduce', action='store_true', help='1 epoch on 100 train / 100 test images, into /tmp; writes nothing here')
+    p.add_argument('--redo', action='store_true', help='run again even where the CSV already has the row')
+    a = p.parse_args(argv)
+    names = a.only or list(RUNS)
+    if a.reduce:
+        for n in names: print(run_one(n, Path('/tmp/swav_lit_exp_reduced'), epochs=1, n_train=100, n_test=100))
+        return
+    mdir = HERE / 'metrics'
+    mdir.mkdir(exist_ok=True)
+    for n in names:
+        out = HERE / ('runs.csv' if RUNS[n][0] == 'main' else 'ablations.csv')  # the main table; the ablations
+        rows = {r['name']: r for r in csv.DictReader(open(out))} if out.exists() else {}
+        if n in rows and not a.redo: print(f'{n}: in {out.name}, skipped'); continue
+        t = time.time()
+        row = run_one(n)
+        row['wall_s'] = round(time.time() - t, 1)  # training + evaluation
+        shutil.copy(ROOT / n / 'metrics.csv', mdir / f'{n}.csv')
+        rows = {r['name']: r for r in csv.DictReader(open(out))} if out.exists() else {}  # re-read: another process may write too
+        rows[n] = row
+        keys = list(dict.fromkeys(k for r in rows.values() for k in r))
+        with open(out, 'w', newline='') as f:
+            w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows[k] for k in RUNS if k in rows)
+        print(f'{n}: kNN {row["knn"]:.3f}, linear {float(row["linear"]):.3f}, {row["train_s"]} s training', flush=True)
+
+if __name__ == '__main__': main()
