@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader, Subset
 from .core import set_seed, l2norm, default_device
 from .data import SSLDataset, DIGITS_STATS
 from .models import embed
-from .loop import knn_predict
+from .loop import knn_top1
 
 # %% auto #0
 __all__ = ['SEMISUP_LR', 'eval_tfm', 'features', 'knn_features', 'knn_eval', 'fit_logreg', 'linear_probe_features',
@@ -34,8 +34,7 @@ def features(trunk:nn.Module, ds, tfm=None, bs:int=256, device=None, workers:int
 # %% ../nbs/31_eval.ipynb #e07a3dce
 def knn_features(htr, ytr, hte, yte, k:int=200, tau:float=0.07) -> float:
     "Weighted kNN top-1 accuracy from cached features: bank htr (N,d), ytr (N,); queries hte (M,d), yte (M,)."
-    n_classes = int(max(ytr.max(), yte.max())) + 1
-    return (knn_predict(l2norm(hte), l2norm(htr), ytr, n_classes, k, tau)[0] == yte).float().mean().item()
+    return knn_top1(l2norm(hte), yte, l2norm(htr), ytr, k, tau)
 
 def knn_eval(trunk:nn.Module, train_ds, test_ds, tfm=None, k:int=200, tau:float=0.07, bs:int=256, device=None) -> float:
     "Weighted kNN top-1 accuracy of frozen `trunk`: bank = `train_ds`, queries = `test_ds`."

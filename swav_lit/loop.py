@@ -13,7 +13,7 @@ from .core import default_device, IN_TEST
 from .models import embed
 
 # %% auto #0
-__all__ = ['Method', 'to_device', 'fit', 'plot_history', 'knn_predict', 'knn_accuracy', 'knn_monitor']
+__all__ = ['Method', 'to_device', 'fit', 'plot_history', 'knn_predict', 'knn_top1', 'knn_accuracy', 'knn_monitor']
 
 # %% ../nbs/05_loop.ipynb #1e251f61
 class Method(nn.Module):
@@ -79,12 +79,16 @@ def knn_predict(f:torch.Tensor, bank:torch.Tensor, bank_y:torch.Tensor, n_classe
     return torch.cat(preds), torch.cat(votes)
 
 # %% ../nbs/05_loop.ipynb #c227c4e2
+def knn_top1(f:torch.Tensor, y:torch.Tensor, bank:torch.Tensor, bank_y:torch.Tensor, k:int=200, tau:float=0.07) -> float:
+    "Weighted kNN top-1 accuracy of queries f (M,d) with labels y (M,) against bank (N,d), bank_y (N,); unit rows."
+    n_classes = int(max(bank_y.max(), y.max())) + 1
+    return (knn_predict(f, bank, bank_y, n_classes, k, tau)[0] == y).float().mean().item()
+
 def knn_accuracy(trunk:nn.Module, train_dl, test_dl, k:int=200, tau:float=0.07, device=None) -> float:
     "Weighted kNN top-1 accuracy of frozen `trunk`: bank from `train_dl`, queries from `test_dl` (batches (x,y,...))."
     device = device or next(trunk.parameters()).device
     bank, by = embed(trunk, train_dl, device); f, y = embed(trunk, test_dl, device)
-    n_classes = int(max(by.max(), y.max())) + 1
-    return (knn_predict(f, bank, by, n_classes, k, tau)[0] == y).float().mean().item()
+    return knn_top1(f, y, bank, by, k, tau)
 
 # %% ../nbs/05_loop.ipynb #158b29b7
 def knn_monitor(method:Method, train_dl, test_dl, every:int=1, **kw):

@@ -11,7 +11,7 @@ from .core import l2norm, all_reduce_sum, world_size
 from .augment import IMAGENET_STATS
 from .models import LinearHead
 from .loop import Method
-from .npid import MemoryBank, npid_transform, nonparametric_loss
+from .npid import MemoryBank, fill_bank, npid_transform, nonparametric_loss
 
 # %% auto #0
 __all__ = ['sample_negatives', 'NCECriterion', 'nce_loss', 'PIRLNCE', 'make_criterion', 'BankMethod', 'NPID']
@@ -87,10 +87,7 @@ class BankMethod(Method):
     @torch.no_grad()
     def fill_bank(self, dl, device=None):
         "Overwrite the bank row of every image of `dl` (batches of (views, label, index)) with `bank_embed`, no gradient."
-        device = device or next(self.parameters()).device
-        for views, _, index in dl:
-            views = [v.to(device) for v in views] if isinstance(views, (list, tuple)) else views.to(device)
-            self.bank.update(index.to(device), self.bank_embed(views), momentum=0.)
+        fill_bank(self.bank, self.bank_embed, dl, device or next(self.parameters()).device)
 
 class NPID(BankMethod):
     "NPID: trunk -> linear head -> 128-d unit v; NCE against `n_neg` bank negatives; bank updated with v after each step."

@@ -11,7 +11,7 @@ from .core import l2norm, is_dist, all_gather_cat
 from .augment import view_transform, IMAGENET_STATS
 
 # %% auto #0
-__all__ = ['nonparametric_softmax', 'nonparametric_loss', 'MemoryBank', 'npid_transform']
+__all__ = ['nonparametric_softmax', 'nonparametric_loss', 'MemoryBank', 'fill_bank', 'npid_transform']
 
 # %% ../nbs/10_npid.ipynb #c1cc5a85
 def nonparametric_softmax(v:torch.Tensor, mem:torch.Tensor, tau:float=0.07) -> torch.Tensor:
@@ -43,6 +43,15 @@ class MemoryBank(nn.Module):
         self.mem.index_copy_(0, index, l2norm(m))
 
     def extra_repr(self): return f'n_data={self.n_data}, dim={self.dim}, momentum={self.momentum}'
+
+# %% ../nbs/10_npid.ipynb #75ac27fc
+@torch.no_grad()
+def fill_bank(bank:MemoryBank, embed_fn, dl, device=None):
+    "Overwrite the row of every image of `dl` (batches of (views, label, index)) with `embed_fn(views)` (B,dim), momentum 0."
+    device = device or bank.mem.device
+    for views, _, index in dl:
+        views = [v.to(device) for v in views] if isinstance(views, (list, tuple)) else views.to(device)
+        bank.update(index.to(device), embed_fn(views), momentum=0.)
 
 # %% ../nbs/10_npid.ipynb #36874d94
 def npid_transform(size:int=224, stats=IMAGENET_STATS, scale=(0.2, 1.0), s:float=0.5, p_flip:float=0.5):

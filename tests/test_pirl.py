@@ -75,6 +75,13 @@ def test_transform_shapes():
     with pytest.raises(ValueError, match='rotation'): pirl_transform('colour')
 
 
+
+@torch.no_grad()
+def f_by_hand(pirl, x):
+    "f(v_I) from the trunk and f's linear layer, then L2 norm: (B,3,H,W) -> (B,dim), without LinearHead.forward."
+    return torch.nn.functional.normalize(pirl.trunk(x) @ pirl.f.fc.weight.T + pirl.f.fc.bias, dim=1)
+
+
 @pytest.mark.parametrize('pretext', ['jigsaw', 'rotation'])
 def test_memory_takes_f_of_the_untransformed_image(pretext):
     "After a step, bank rows = normalize(0.5·m + 0.5·f(v_I)), f computed by hand from the untransformed view."
@@ -84,7 +91,7 @@ def test_memory_takes_f_of_the_untransformed_image(pretext):
     xt = torch.randn(4, 9, 3, 8, 8) if pretext == 'jigsaw' else torch.randn(4, 3, 32, 32)
     m0 = pirl.bank.mem[index].clone()
     pirl([x, xt], index); pirl.after_step()
-    with torch.no_grad(): vf = torch.nn.functional.normalize(pirl.trunk(x) @ pirl.f.fc.weight.T + pirl.f.fc.bias, dim=1)
+    vf = f_by_hand(pirl, x)
     want = torch.nn.functional.normalize(0.5 * m0 + 0.5 * vf, dim=1)
     torch.testing.assert_close(pirl.bank.mem[index], want, atol=1e-5, rtol=0)
 
@@ -95,5 +102,5 @@ def test_fill_bank_writes_f_of_the_untransformed_image():
     pirl = PIRL(SmallConvNet(), 50, 'jigsaw', n_neg=8, size=32, stats=DIGITS_STATS).eval()
     x, xt, index = torch.randn(4, 3, 32, 32), torch.randn(4, 9, 3, 8, 8), torch.tensor([1, 20, 33, 49])
     pirl.fill_bank([([x, xt], None, index)])
-    with torch.no_grad(): vf = torch.nn.functional.normalize(pirl.trunk(x) @ pirl.f.fc.weight.T + pirl.f.fc.bias, dim=1)
+    vf = f_by_hand(pirl, x)
     torch.testing.assert_close(pirl.bank.mem[index], vf, atol=1e-5, rtol=0)
