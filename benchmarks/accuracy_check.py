@@ -1,43 +1,30 @@
-"""Does the batched multi-crop pipeline train as well as the per-image PIL one? SwAV on the digits (the multi-crop
-chapter's run: small convnet 16-128, K 50, ε 0.02, colour 0.5, no blur, 2×32 + 6×16 crops, 10 epochs, SGD 0.05),
-once with `multicrop_transform` (PIL, per image) and once with `MultiCropBatch` (uint8 batches), seeds 0 and 1;
-weighted kNN (k 200, τ 0.07) on the held-out digits. `python benchmarks/accuracy_check.py` -> results/accuracy_batched_vs_pil.csv"""
+"""Does the batched multi-crop pipeline train as well as the per-image PIL one? The main job (`swav_lit_train`, the
+`digits_swav` preset: small convnet, K 50, ε 0.02, colour 0.5, no blur, 2×32 + 6×16 crops, 15 epochs) run by the
+trainer once with `aug='pil'` (`multicrop_transform`, per image) and once with `aug='batched'` (`MultiCropBatch`,
+the default), seeds 0 to 3; weighted kNN (k 200, τ 0.07) on the 360 held-out digits after the last epoch.
+Not a speed figure and not part of `run_all.py`: `python benchmarks/accuracy_check.py` (about 12 min on 2 cores)
+-> results/accuracy_batched_vs_pil.csv"""
 from __future__ import annotations
-import time
+import sys, time, statistics, tempfile
 from common import torch, write_csv, device_note
-import torchvision.transforms as T
-from torch.utils.data import DataLoader
-from swav_lit.core import set_seed
-from swav_lit.data import Digits, SSLDataset, DIGITS_STATS
-from swav_lit.loop import fit, knn_accuracy
-from swav_lit.models import SmallConvNet
-from swav_lit.swav import SwAV
-from swav_lit.multicrop import MULTICROP_SMALL, multicrop_transform, multicrop_forward, MultiCropBatch, BatchViews
+from swav_lit.train import train
 
-CROPS = dict(MULTICROP_SMALL, s=0.5, stats=DIGITS_STATS)
+SEEDS = [int(s) for s in sys.argv[1:]] or [0, 1, 2, 3]
 
-def run(batched:bool, seed:int, epochs:int=10):
-    set_seed(seed)
-    ev = T.Compose([T.ToTensor(), T.Normalize(*DIGITS_STATS)])
-    tr, te = (DataLoader(SSLDataset(Digits(s), ev), batch_size=512) for s in ('train', 'test'))
-    if batched:
-        u8 = [(T.PILToTensor()(im), y) for im, y in Digits('train')]  # decoded once
-        dl = DataLoader(SSLDataset(u8), batch_size=128, shuffle=True, drop_last=True, num_workers=1,
-                        collate_fn=BatchViews(MultiCropBatch(**CROPS)))
-    else:
-        dl = DataLoader(SSLDataset(Digits('train'), multicrop_transform(**CROPS)), batch_size=128, shuffle=True,
-                        drop_last=True, num_workers=1)
-    m = SwAV(SmallConvNet((16, 32, 64, 128)), n_prototypes=50, hidden=512, eps=0.02, freeze_prototypes_niters=20,
-             collapse_after=80, forward_fn=multicrop_forward)
+def run(aug:str, seed:int, out:str) -> dict:
     t = time.time()
-    hist = fit(m, dl, epochs=epochs, lr=0.05, wd=1e-6, device='cpu', progress=False)
-    secs = time.time() - t
-    return dict(pipeline='batched' if batched else 'PIL', seed=seed, epochs=epochs, knn=round(knn_accuracy(m.trunk, tr, te), 4),
-                final_loss=round(sum(h['loss'] for h in hist[-5:]) / 5, 4), train_s=round(secs, 1), device=device_note())
+    r = train('digits_swav', aug=aug, seed=seed, report=False, progress=False, out_dir=out)
+    return dict(aug=aug, seed=seed, epochs=r['cfg'].epochs, steps=r['steps'], knn_init=round(r['knn_init'], 4),
+                knn=round(r['history'][-1]['knn'], 4), final_loss=round(statistics.mean(h['loss'] for h in r['history'][-11:]), 4),
+                train_s=round(time.time() - t, 1), device=device_note())
 
 if __name__ == '__main__':
     rows = []
-    for seed in (0, 1):
-        for b in (False, True):
-            rows.append(run(b, seed)); print(rows[-1], flush=True)
+    with tempfile.TemporaryDirectory() as d:
+        for seed in SEEDS:
+            for aug in ('pil', 'batched'):
+                rows.append(run(aug, seed, f'{d}/{aug}{seed}')); print(rows[-1], flush=True)
     write_csv(rows, 'accuracy_batched_vs_pil.csv')
+    for aug in ('pil', 'batched'):
+        k = [r['knn'] for r in rows if r['aug'] == aug]
+        print(f'{aug:8s} kNN mean {statistics.mean(k):.3f} ± {statistics.stdev(k) if len(k) > 1 else 0:.3f} over seeds {SEEDS}')

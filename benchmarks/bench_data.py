@@ -1,7 +1,9 @@
 """(a) The multi-crop data pipeline, in images per second with all 8 crops of each image (2×32 px + 6×16 px,
 SwAV's scales and colour/blur), on CIFAR-10 images decoded once, through a DataLoader with 2 workers:
 
-- swav_lit: `MultiCropBatch`, every crop of a batch at once on uint8 tensors (crops by `roi_align`, colour on the batch);
+- swav_lit: the trainer's path (`train_views` with `aug='batched'`): each PIL image to a uint8 tensor in the dataset,
+  then `MultiCropBatch` on the whole batch in the collate, seeded per batch (`SeededBatchViews`): every crop of a
+  batch at once (crops by `roi_align`, colour on the batch);
 - swav_lit-PIL: swav_lit's per-image `multicrop_transform` (PIL, crop by crop), for reference;
 - plain: a torchvision PIL pipeline written out here, the same transforms crop by crop;
 - lightly: `lightly.transforms.SwaVTransform` configured to the same crops."""
@@ -12,7 +14,8 @@ import torchvision.transforms as T
 from torch.utils.data import DataLoader
 from swav_lit.data import SSLDataset, CIFAR10_STATS
 from swav_lit.augment import RandomGaussianBlur
-from swav_lit.multicrop import multicrop_transform, MultiCropBatch, BatchViews
+from swav_lit.multicrop import multicrop_transform, MultiCropBatch
+from swav_lit.train import SeededBatchViews
 
 CROPS = dict(size_crops=(32, 16), nmb_crops=(2, 6), min_scale=(0.14, 0.05), max_scale=(1., 0.14))  # SwAV's scales
 N, BS, WORKERS, ROUNDS = 2048, 256, 2, 3
@@ -42,9 +45,9 @@ def images_per_s(ds, collate_fn=None) -> float:
     return n / (time.perf_counter() - t)
 
 def main():
-    pil, u8 = cifar_images(N)
-    batched = BatchViews(MultiCropBatch(**CROPS, stats=CIFAR10_STATS))
-    pipes = dict(swav_lit=(SSLDataset(list(zip(u8, [0] * N))), batched),
+    pil, _ = cifar_images(N)
+    batched = SeededBatchViews(MultiCropBatch(**CROPS, stats=CIFAR10_STATS), seed=0)
+    pipes = dict(swav_lit=(SSLDataset(list(zip(pil, [0] * N)), T.PILToTensor()), batched),
                  **{'swav_lit-PIL': (SSLDataset(list(zip(pil, [0] * N)), multicrop_transform(**CROPS, stats=CIFAR10_STATS)), None)},
                  **{'plain-PIL': (SSLDataset(list(zip(pil, [0] * N)), plain_pipeline()), None)},
                  lightly=(SSLDataset(list(zip(pil, [0] * N)), lightly_pipeline()), None))

@@ -7,6 +7,10 @@ lightly's step is the one of its SwaV example: each crop through backbone and he
 batch, and the head all crops at once, as `main_swav.py` does. A row 'lightly-grouped' gives lightly that same
 forward, for reference.
 
+swav_lit's trunk holds its weights channels-last, as the trainer does by default (`Config.channels_last`); lightly runs
+as shipped (contiguous). A row 'lightly-channels_last' gives lightly's per-crop step that same layout, for reference:
+the targets compare with 'lightly' as a user would run it.
+
 Both losses are checked to agree on the same inputs and weights (grouped forward for both, same batch-norm
 statistics). lightly's defaults already are the paper's: temperature 0.1, 3 Sinkhorn iterations, ε 0.05."""
 from __future__ import annotations
@@ -35,6 +39,7 @@ def build(seed=0):
     lp = SwaVPrototypes(DIM, K); lp.heads[0].weight.data.copy_(m.prototypes.weight.data)
     lp.heads[0].bias.data.zero_()  # lightly's prototype layer has a bias (SwAV's has none): zero, as at SwAV's start
     lm = nn.ModuleDict(dict(backbone=copy.deepcopy(m.trunk), head=lh, prototypes=lp))
+    m.to(memory_format=torch.channels_last)  # as the trainer does (Config.channels_last, on by default)
     return m, lm, SwaVLoss(temperature=0.1, sinkhorn_iterations=3, sinkhorn_epsilon=0.05)
 
 def lightly_scores(lm, views, grouped:bool):
@@ -85,8 +90,10 @@ def main(rounds:int=8, steps:int=3):
         views = views_for(B, n)
         om, ol, og = opt_for(m), opt_for(lm), None
         lg = copy.deepcopy(lm); og = opt_for(lg)
+        lc = copy.deepcopy(lm).to(memory_format=torch.channels_last); oc = opt_for(lc)
         runs = dict(swav_lit=lambda: swav_lit_step(m, om, views), lightly=lambda: lightly_step(lm, crit, ol, views),
-                    **{'lightly-grouped': lambda: lightly_step(lg, crit, og, views, grouped=True)})
+                    **{'lightly-grouped': lambda: lightly_step(lg, crit, og, views, grouped=True),
+                       'lightly-channels_last': lambda: lightly_step(lc, crit, oc, views)})
         ts = {k: [] for k in runs}
         for f in runs.values(): f()  # warm-up
         for _ in range(rounds):  # interleaved, so that a slow moment of the machine hits every contender alike

@@ -11,7 +11,7 @@ from torchvision.ops import roi_align
 from .augment import view_transform, MultiView, IMAGENET_STATS
 
 # %% auto #0
-__all__ = ['MULTICROP_IMAGENET', 'MULTICROP_SMALL', 'multicrop_transform', 'rrc_boxes', 'batch_color_distortion',
+__all__ = ['MULTICROP_IMAGENET', 'MULTICROP_SMALL', 'TRIES', 'multicrop_transform', 'rrc_boxes', 'batch_color_distortion',
            'batch_gaussian_blur', 'MultiCropBatch', 'BatchViews', 'crop_groups', 'multicrop_forward']
 
 # %% ../nbs/22_multicrop.ipynb #9fa24072
@@ -29,10 +29,13 @@ def multicrop_transform(size_crops=(224, 96), nmb_crops=(2, 6), min_scale=(0.14,
                       for s, n, lo, hi in zip(size_crops, nmb_crops, min_scale, max_scale) for _ in range(n)])
 
 # %% ../nbs/22_multicrop.ipynb #2e02ccf4
-def rrc_boxes(n:int, H:int, W:int, scale=(0.08, 1.), ratio=(3 / 4, 4 / 3), tries:int=10) -> torch.Tensor:
+def _between(u, lo, hi): return lo + (hi - lo) * u  # uniforms in [0,1) -> [lo, hi)
+
+def rrc_boxes(n:int, H:int, W:int, scale=(0.08, 1.), ratio=(3 / 4, 4 / 3), tries:int=10, u=None) -> torch.Tensor:
     "`n` boxes (n,4) as (x1,y1,x2,y2) px, drawn as `T.RandomResizedCrop.get_params` draws them: first of `tries` that fits, else the centre."
-    area = H * W * torch.empty(n, tries).uniform_(*scale)
-    r = torch.exp(torch.empty(n, tries).uniform_(math.log(ratio[0]), math.log(ratio[1])))
+    u = torch.rand(n, 2 * tries + 2) if u is None else u  # (n, 2·tries+2) uniforms: areas, log ratios, y, x
+    area = H * W * _between(u[:, :tries], *scale)
+    r = torch.exp(_between(u[:, tries:2 * tries], math.log(ratio[0]), math.log(ratio[1])))
     w, h = (area * r).sqrt().round(), (area / r).sqrt().round()
     ok = (w > 0) & (w <= W) & (h > 0) & (h <= H)
     first = torch.where(ok.any(1), ok.float().argmax(1), -1)  # index of the first try that fits; -1: none did
@@ -44,8 +47,8 @@ def rrc_boxes(n:int, H:int, W:int, scale=(0.08, 1.), ratio=(3 / 4, 4 / 3), tries
              (float(round(H * ratio[1])), float(H)) if r0 > ratio[1] else (float(W), float(H))
     none = first < 0
     w, h = torch.where(none, fw, w), torch.where(none, fh, h)
-    y = torch.where(none, ((H - h) / 2).round(), (torch.rand(n) * (H - h + 1)).floor())
-    x = torch.where(none, ((W - w) / 2).round(), (torch.rand(n) * (W - w + 1)).floor())
+    y = torch.where(none, ((H - h) / 2).round(), (u[:, -2] * (H - h + 1)).floor())
+    x = torch.where(none, ((W - w) / 2).round(), (u[:, -1] * (W - w + 1)).floor())
     return torch.stack([x, y, x + w, y + h], 1)
 
 def _gray(x:torch.Tensor) -> torch.Tensor:
@@ -66,15 +69,16 @@ def _hue(x:torch.Tensor, f:torch.Tensor) -> torch.Tensor:
     k = (torch.tensor([5., 3., 1.], device=x.device)[None, :, None, None] + h[:, None] * 6) % 6
     return mx[:, None] - mx[:, None] * s[:, None] * (torch.minimum(k, 4 - k).clamp(0, 1))
 
-def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2) -> torch.Tensor:
-    "`color_distortion(s)` on a batch x (N,3,h,w) in [0,1]: each crop its own draws, jitter ops in a random order per crop."
+def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2, u=None) -> torch.Tensor:
+    "`color_distortion(s)` on a batch x (N,3,h,w) in [0,1]: each crop its own draws (`u`: (N,10) uniforms), jitter ops in a random order per crop."
     N = len(x)
+    u = torch.rand(N, 10) if u is None else u
     b, c, sat, hue = 0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s
     lo = lambda v: max(0., 1 - v)
-    f = torch.stack([torch.empty(N).uniform_(lo(b), 1 + b), torch.empty(N).uniform_(lo(c), 1 + c),
-                     torch.empty(N).uniform_(lo(sat), 1 + sat), torch.empty(N).uniform_(-hue, hue)], 1)[..., None, None, None]
-    order = torch.rand(N, 4).argsort(1)            # a random permutation of the 4 ops per crop, as `T.ColorJitter`
-    jit = torch.rand(N) < p_jitter
+    f = torch.stack([_between(u[:, 0], lo(b), 1 + b), _between(u[:, 1], lo(c), 1 + c),
+                     _between(u[:, 2], lo(sat), 1 + sat), _between(u[:, 3], -hue, hue)], 1)[..., None, None, None]
+    order = u[:, 4:8].argsort(1)                   # a random permutation of the 4 ops per crop, as `T.ColorJitter`
+    jit = u[:, 8] < p_jitter
     ops = [lambda y, f: (y * f).clamp(0, 1),                                    # brightness: blend with black
            lambda y, f: _blend(y, _gray(y).mean((1, 2, 3), keepdim=True), f),  # contrast: with the mean grey
            lambda y, f: _blend(y, _gray(y), f),                                # saturation: with the grey image
@@ -84,15 +88,16 @@ def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gr
         for o, op in enumerate(ops):
             i = (jit & (order[:, slot] == o)).nonzero()[:, 0]
             if len(i): x[i] = op(x[i], f[i, o])
-    i = (torch.rand(N) < p_gray).nonzero()[:, 0]
+    i = (u[:, 9] < p_gray).nonzero()[:, 0]
     if len(i): x[i] = _gray(x[i]).expand(-1, 3, -1, -1)
     return x
 
-def batch_gaussian_blur(x:torch.Tensor, p:float=0.5, sigma=(0.1, 2.0)) -> torch.Tensor:
-    "`RandomGaussianBlur(p, sigma)` on a batch x (N,3,h,w): each blurred crop its own σ, separable kernel, edges replicated."
-    i = (torch.rand(len(x)) < p).nonzero()[:, 0]
+def batch_gaussian_blur(x:torch.Tensor, p:float=0.5, sigma=(0.1, 2.0), u=None) -> torch.Tensor:
+    "`RandomGaussianBlur(p, sigma)` on a batch x (N,3,h,w): each blurred crop its own σ (`u`: (N,2) uniforms), separable kernel, edges replicated."
+    u = torch.rand(len(x), 2) if u is None else u
+    i = (u[:, 0] < p).nonzero()[:, 0]
     if not len(i): return x
-    sd = torch.empty(len(i)).uniform_(*sigma)
+    sd = _between(u[i, 1], *sigma)
     r = int(math.ceil(3 * sigma[1]))
     t = torch.arange(-r, r + 1, dtype=x.dtype)
     k = torch.exp(-t[None] ** 2 / (2 * sd[:, None] ** 2)); k = k / k.sum(1, keepdim=True)  # (n, 2r+1)
@@ -105,6 +110,8 @@ def batch_gaussian_blur(x:torch.Tensor, p:float=0.5, sigma=(0.1, 2.0)) -> torch.
 
 
 # %% ../nbs/22_multicrop.ipynb #e9e8aac4
+TRIES = 10  # RandomResizedCrop's attempts at a box that fits
+
 class MultiCropBatch:
     "`multicrop_transform` on a batch: uint8 images (B,3,H,W) -> list of sum(`nmb_crops`) crops (B,3,s,s), large first."
     def __init__(self, size_crops=(224, 96), nmb_crops=(2, 6), min_scale=(0.14, 0.05), max_scale=(1., 0.14),
@@ -114,17 +121,22 @@ class MultiCropBatch:
         self.s, self.p_blur, self.sigma, self.p_flip = s, p_blur, sigma, p_flip
         self.mean, self.std = (torch.tensor(v)[None, :, None, None] for v in stats)
 
-    def __call__(self, x:torch.Tensor) -> list:
+    def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> list:
+        "x: uint8 (B,3,H,W); `seeds`: one per image, each image's draws from its own generator (else torch's)."
         B, _, H, W = x.shape
-        x = x.float() / 255
-        crops = []
+        n_all, per = sum(self.nmb_crops), 2 * TRIES + 2 + 1 + 10 + 2  # uniforms per crop: box, flip, colour, blur
+        U = torch.rand(B, n_all, per) if seeds is None else \
+            torch.stack([torch.rand(n_all, per, generator=torch.Generator().manual_seed(s)) for s in seeds])
+        x, crops, k = x.float() / 255, [], 0
         for size, n, lo, hi in zip(self.size_crops, self.nmb_crops, self.min_scale, self.max_scale):
-            boxes = torch.cat([torch.arange(B).repeat(n)[:, None].float(), rrc_boxes(n * B, H, W, (lo, hi))], 1)
+            u = U[:, k:k + n].transpose(0, 1).reshape(n * B, per); k += n  # crop-major, as the crops
+            b = 2 * TRIES + 2
+            boxes = torch.cat([torch.arange(B).repeat(n)[:, None].float(), rrc_boxes(n * B, H, W, (lo, hi), tries=TRIES, u=u[:, :b])], 1)
             # all n×B crops of this resolution in one call: each output pixel averages ceil(box/size)² bilinear samples
             c = roi_align(x, boxes, size, 1.0, -1, aligned=True)   # (n*B,3,size,size), crop-major
-            c = torch.where((torch.rand(n * B) < self.p_flip)[:, None, None, None], c.flip(-1), c)
-            c = batch_color_distortion(c, self.s)
-            if self.p_blur > 0: c = batch_gaussian_blur(c, self.p_blur, self.sigma)
+            c = torch.where((u[:, b] < self.p_flip)[:, None, None, None], c.flip(-1), c)
+            c = batch_color_distortion(c, self.s, u=u[:, b + 1:b + 11])
+            if self.p_blur > 0: c = batch_gaussian_blur(c, self.p_blur, self.sigma, u=u[:, b + 11:])
             crops += list(((c - self.mean) / self.std).split(B))
         return crops
 

@@ -12,7 +12,7 @@ import torch, torch.nn as nn
 import torch.distributed as dist
 import torchvision.transforms as T
 import matplotlib.pyplot as plt
-from torch.utils.data import DataLoader, Sampler, Subset
+from torch.utils.data import DataLoader, Sampler, Subset, default_collate
 from tqdm.auto import tqdm
 from .core import set_seed, default_device, IN_TEST
 from .data import (Digits, SSLDataset, DatasetError, DIGITS_STATS, CIFAR10_STATS, cifar10, tv_cifar10,
@@ -23,14 +23,14 @@ from .loop import Method, to_device, knn_accuracy, plot_history
 from .nce import NPID, BankMethod
 from .pirl import PIRL
 from .swav import SwAV
-from .multicrop import multicrop_transform, multicrop_forward
+from .multicrop import multicrop_transform, multicrop_forward, MultiCropBatch, BatchViews
 
 # %% auto #0
 __all__ = ['PRESETS', 'CKPT_NAME', 'ConfigError', 'Config', 'validate', 'get_config', 'show_config', 'data_stats', 'class_subset',
            'build_data', 'eval_transform', 'mix_seed', 'get_rng_state', 'set_rng_state', 'rng_scope', 'SeededViews',
-           'StepSampler', 'strip_bn', 'build_trunk', 'build_method', 'LARS', 'make_optimizer', 'lr_at',
-           'default_run_dir', 'atomic_save', 'load_checkpoint', 'load_trunk', 'rank_states', 'write_csv', 'plot_run',
-           'train_step', 'train', 'report', 'parse_overrides', 'main']
+           'SeededBatchViews', 'StepSampler', 'strip_bn', 'build_trunk', 'build_method', 'train_views', 'LARS',
+           'make_optimizer', 'lr_at', 'default_run_dir', 'atomic_save', 'load_checkpoint', 'load_trunk', 'rank_states',
+           'write_csv', 'plot_run', 'train_step', 'train', 'report', 'parse_overrides', 'main']
 
 # %% ../nbs/30_train.ipynb #abf65f62
 class ConfigError(ValueError):
@@ -85,6 +85,9 @@ class Config:
     collapse_after: int = 1000           # SwAV warns if its loss is still at ln K after this many iterations
     color_strength: float = 1.0          # SwAV's views: colour distortion strength s
     blur_prob: float = 0.5               # SwAV's views: probability of Gaussian blur
+    aug: str = 'auto'                    # SwAV's views: 'pil' (per image) | 'batched' (MultiCropBatch) | 'auto' (batched
+                                         # for equal-size images: digits, cifar10, stl10)
+    channels_last: bool = True           # the network's 4-d weights in channels-last memory (faster convolutions)
     # NPID and PIRL
     n_neg: int = 4096
     nce_tau: float = 0.07
@@ -159,7 +162,7 @@ _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0':
 _CHOICES = dict(method=('swav', 'pirl', 'npid'), data=('digits', 'cifar10', 'stl10', 'imagenet'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
-                nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'))
+                nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
 
 def _coerce(key, v, ty:str):
     "`v` as type `ty` ('int', 'float', 'bool', 'str', 'list[int]', 'list[float]'); strings are parsed, other values must fit."
@@ -221,6 +224,9 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         need(sum(c.n_crops) >= 2, f'n_crops={c.n_crops}: SwAV needs at least 2 views')
         need(len(c.crops_for_assign) >= 1 and all(0 <= i < c.n_crops[0] for i in c.crops_for_assign),
              f'crops_for_assign={c.crops_for_assign} must index the large crops: 0..{c.n_crops[0] - 1}')
+    if c.aug == 'batched':
+        need(c.method == 'swav', f"aug='batched' makes SwAV's multi-crop views; method={c.method!r} needs aug='pil' (or 'auto')")
+        need(c.data != 'imagenet', "aug='batched' crops a batch of equal-size images; ImageNet's differ in size: use aug='pil' (or 'auto')")
     if c.queue_length:
         need(c.queue_length >= c.batch_size, f'queue_length={c.queue_length} is shorter than a global batch '
              f'(batch_size={c.batch_size}): use 0 (no queue) or a multiple of the batch, e.g. {15 * c.batch_size}')
@@ -332,6 +338,13 @@ class SeededViews(SSLDataset):
     def __getitem__(self, i):
         with rng_scope(mix_seed(self.seed, self.epoch, i)): return super().__getitem__(i)
 
+class SeededBatchViews(BatchViews):
+    "`BatchViews` whose image i in epoch `epoch` draws its crops from its own generator, seeded from (`seed`, epoch, i)."
+    def __init__(self, tfm, seed:int=0, epoch:int=0): super().__init__(tfm); self.seed, self.epoch = seed, epoch
+    def __call__(self, items):
+        x, y, i = default_collate(items)
+        return self.tfm(x, seeds=[mix_seed(self.seed, self.epoch, j) for j in i.tolist()]), y, i
+
 class StepSampler(Sampler):
     "This rank's indices for one epoch: step t's global batch perm[tB:(t+1)B] in `accum` micro-batches × `world` chunks."
     def __init__(self, n:int, batch_size:int, accum:int=1, rank:int=0, world:int=1, seed:int=0):
@@ -380,6 +393,14 @@ def build_method(cfg:Config, n_data:int, trunk:nn.Module|None=None) -> Method:
     m.transform = multicrop_transform(cfg.size_crops, cfg.n_crops, cfg.min_scale_crops, cfg.max_scale_crops,
                                       s=cfg.color_strength, p_blur=cfg.blur_prob, stats=stats)
     return m
+
+def train_views(cfg:Config, ds, method:Method, custom:bool=False):
+    "(dataset, collate_fn or None) of `ds`'s seeded training views: per image by `method.transform`, or per micro-batch by `MultiCropBatch`."
+    batched = cfg.aug == 'batched' or (cfg.aug == 'auto' and cfg.method == 'swav' and cfg.data != 'imagenet' and not custom)
+    if not batched: return SeededViews(ds, method.transform, cfg.seed), None
+    tfm = MultiCropBatch(cfg.size_crops, cfg.n_crops, cfg.min_scale_crops, cfg.max_scale_crops, s=cfg.color_strength,
+                         p_blur=cfg.blur_prob, stats=data_stats(cfg))  # the same views as build_method's multicrop_transform
+    return SSLDataset(ds, T.PILToTensor()), SeededBatchViews(tfm, cfg.seed)
 
 # %% ../nbs/30_train.ipynb #8d877ff0
 class LARS(torch.optim.SGD):
@@ -580,14 +601,17 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     norm = _resolve_norm(cfg, world, dev.type == 'cuda')
     if norm == 'syncbn': method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
     if norm == 'none': strip_bn(method)
+    if cfg.channels_last: method.to(memory_format=torch.channels_last)  # 4-d weights NHWC: faster convolutions (benchmarks/)
     set_seed(cfg.seed, r)  # per-rank stream for the method's own draws
     opt = make_optimizer(method, cfg)
     model, opt = acc.prepare(method, opt)
     raw = acc.unwrap_model(model)
-    data = SeededViews(ds, raw.transform, cfg.seed)
+    data, collate = train_views(cfg, ds, raw, custom=module is not None)
     sampler = StepSampler(len(ds), cfg.batch_size, cfg.accum, r, world, cfg.seed)
     dl = DataLoader(data, batch_size=cfg.batch_size // (world * cfg.accum), sampler=sampler, num_workers=cfg.workers,
-                    pin_memory=dev.type == 'cuda', generator=torch.Generator())  # own generator: the global one is the method's
+                    collate_fn=collate, pin_memory=dev.type == 'cuda',
+                    generator=torch.Generator())  # own generator: the global one is the method's
+    seeded = collate or data  # what carries the epoch into the views' seeds
 
     # resume
     epoch0, t0, step, hist = 0, 0, 0, []
@@ -641,7 +665,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
         for epoch in range(epoch0, cfg.epochs):
             start = t0 if epoch == epoch0 else 0
             if stop: break
-            data.epoch = epoch; sampler.set_epoch(epoch, start)
+            seeded.epoch = epoch; sampler.set_epoch(epoch, start)
             raw.begin_epoch(epoch); model.train()
             batches = iter(dl)
             bar = tqdm(range(start, spe), desc=f'epoch {epoch + 1}/{cfg.epochs}', disable=not (main and cfg.progress),

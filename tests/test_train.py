@@ -37,6 +37,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(precision='fp16'), dict(cuda=False), "precision='fp16' needs a CUDA GPU"),
     (dict(norm='syncbn'), dict(world_size=2, cuda=False), "norm='syncbn' needs GPUs"),
     (dict(schedule='step', lr_steps=[15, 10]), {}, 'lr_steps=[15, 10] must be increasing'),
+    (dict(method='npid', aug='batched'), {}, "method='npid' needs aug='pil'"),
+    (dict(data='imagenet', aug='batched'), {}, "ImageNet's differ in size: use aug='pil'"),
+    (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
 
 @pytest.mark.parametrize('ov,launch,words', BAD, ids=[w[:40] for *_, w in BAD])
@@ -105,7 +108,8 @@ def test_every_preset_validates():
 
 # ---------------------------------------------------------------- exact resume
 def _digits(method, out, **kw):
-    base = dict(method=method, batch_size=256, epochs=2, size_crops=[16], n_crops=[2], min_scale_crops=[0.2],
+    method, _, aug = method.partition('-')  # 'swav-pil': SwAV with the per-image PIL views
+    base = dict(method=method, aug=aug or 'auto', batch_size=256, epochs=2, size_crops=[16], n_crops=[2], min_scale_crops=[0.2],
                 max_scale_crops=[1.0], knn_every=0, report=False, progress=False, out_dir=str(out), seed=5)
     if method == 'swav':
         base.update(n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3],
@@ -118,12 +122,13 @@ def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'swav', 'pirl']
+METHODS = ['npid', 'swav', 'swav-pil', 'pirl']
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):
     """k+m steps == k steps, stop, resume, m steps; weight for weight. 5 steps per epoch, so the run crosses an
-    epoch boundary after resuming (and, for SwAV, the end of the prototype freeze and the start of the queue)."""
+    epoch boundary after resuming (and, for SwAV, the end of the prototype freeze and the start of the queue).
+    SwAV runs with both kinds of views: batched (its default on the digits) and per-image PIL."""
     full = train('digits_swav', **_digits(method, tmp_path / 'full', max_steps=8))
     train('digits_swav', **_digits(method, tmp_path / 'part', max_steps=3))
     assert load_checkpoint(tmp_path / 'part')['step'] == 3

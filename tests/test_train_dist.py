@@ -3,7 +3,9 @@ and the same updated weights.
 
 Set-up that makes the comparison exact up to float rounding:
 - the sampler gives rank r chunk r of every global batch, and the views of image i are seeded from
-  (seed, epoch, i), so the two ranks together see exactly the one-process batch;
+  (seed, epoch, i), so the two ranks together see exactly the one-process batch (SwAV's batched views, its
+  default on the digits, draw each image's crops from that image's own generator too; NPID and PIRL's
+  per-image PIL views are seeded the same way);
 - `norm=none`: torch's SyncBatchNorm runs on CUDA only, and per-rank BatchNorm statistics would (rightly)
   differ from whole-batch ones, so the trunk and heads here have no BatchNorm;
 - NPID/PIRL negatives are a fixed function of the index (tests/dist_train_worker.py), the same in both runs.

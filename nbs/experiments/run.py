@@ -1,13 +1,14 @@
 """The runs of the experiments chapter (nbs/40_experiments.ipynb): every method at one equal budget, and the ablations.
 
-    cd <checkout> && OMP_NUM_THREADS=2 nice -n 10 python nbs/experiments/run.py          # all runs, skips finished ones
-    python nbs/experiments/run.py --only npid pirl_jigsaw                                  # some runs
+    cd <checkout> && OMP_NUM_THREADS=2 nice -n 10 python nbs/experiments/run.py          # all runs, seeds 0 1 2; skips finished ones
+    python nbs/experiments/run.py --only npid pirl_jigsaw --seeds 0                        # some runs, one seed
     python nbs/experiments/run.py --reduce                                                 # each run reduced (1 epoch, 100 images)
 
 Each self-supervised run is exactly `swav_lit_train --config <preset> --key value ...` (its `command` column; the trainer's
 `main` calls the same `train`); the supervised reference is the same trainer with a `Supervised` method (labels looked up
 by image index). Each trunk is then scored by `swav_lit_eval <run folder> --knn --linear quick` (its `eval_command` column).
-Writes `runs.csv` (the main table) and `ablations.csv` (one row per run) and `metrics/<run>.csv` (the trainer's per-step metrics.csv) beside this file;
+Writes `runs.csv` (the main table) and `ablations.csv` (one row per run and seed) and `metrics/<run>_s<seed>.csv` (the trainer's
+per-step metrics.csv) beside this file;
 checkpoints stay in data/experiments/ (gitignored).
 """
 import sys, csv, time, shutil, argparse
@@ -26,7 +27,7 @@ REPO = HERE.parent.parent
 ROOT = REPO / 'data' / 'experiments'  # run folders (checkpoints): never committed
 
 # the equal budget of the main table, and the tinier one of the ablations (sized for 2 CPU cores shared with other jobs)
-COMMON = dict(arch='small', width=32, batch_size=32, seed=0, workers=1, ckpt_every=100, knn_every=0, report=False,
+COMMON = dict(arch='small', width=32, batch_size=32, workers=1, ckpt_every=100, knn_every=0, report=False,
               progress=False, cpu=True, n_test=2000)  # kNN and the probe only in the evaluation that follows each run
 MAIN = dict(COMMON, n_train=500, epochs=4)
 ABL = dict(COMMON, n_train=250, epochs=4)
@@ -45,6 +46,8 @@ RUNS = {
     'pirl_both':        ('main', 'PIRL rotation+jigsaw', 'cifar10_pirl', dict(MAIN | NCE, pretext='rotation+jigsaw')),
     'swav_2crop':       ('main', 'SwAV 2x32', 'cifar10_swav', MAIN | SWAV),
     'swav_multicrop':   ('main', 'SwAV 2x32+6x16', 'cifar10_swav', MAIN | SWAV | MULTICROP),
+    # the same multi-crop run with the per-image PIL views instead of the batched ones (the trainer's default for SwAV)
+    'swav_multicrop_pil': ('views', 'SwAV 2x32+6x16, PIL views', 'cifar10_swav', MAIN | SWAV | MULTICROP | dict(aug='pil')),
     # ablations: 250 images, 4 epochs
     'abl_pirl_lam0':    ('pirl_lambda', 'PIRL jigsaw λ=0', 'cifar10_pirl', dict(ABL | ABL_NCE, pirl_lambda=0.0)),
     'abl_pirl_lam0.5':  ('pirl_lambda', 'PIRL jigsaw λ=0.5', 'cifar10_pirl', dict(ABL | ABL_NCE, pirl_lambda=0.5)),
@@ -78,10 +81,12 @@ def command(preset:str, ov:dict) -> str:
     val = lambda v: ' '.join(map(str, v)) if isinstance(v, list) else str(v)
     return f'swav_lit_train --config {preset} ' + ' '.join(f'--{k} {val(v)}' for k, v in ov.items())
 
-def run_one(name:str, root=ROOT, **reduce) -> dict:
-    "Train run `name` of `RUNS` (with `reduce` overrides on top, e.g. epochs=1, n_train=200), evaluate it -> its row."
+SEEDS = [0, 1, 2]
+
+def run_one(name:str, seed:int=0, root=ROOT, **reduce) -> dict:
+    "Train run `name` of `RUNS` from `seed` (with `reduce` overrides on top, e.g. epochs=1, n_train=200), evaluate it -> its row."
     group, label, preset, ov = RUNS[name]
-    ov = dict(ov, **reduce, name=name, out_dir=str(Path(root) / name))
+    ov = dict(ov, seed=seed, **reduce, name=name, out_dir=str(Path(root) / f'{name}_s{seed}'))
     cfg = get_config(dict(get_config(preset).__dict__, **ov))  # = swav_lit_train --config preset --key value ...
     module = None
     if name == 'supervised':
@@ -109,28 +114,32 @@ def run_one(name:str, root=ROOT, **reduce) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--only', nargs='*', help='run these names only (default: all)')
+    p.add_argument('--seeds', nargs='*', type=int, default=SEEDS, help=f'seeds of each run (default: {SEEDS})')
     p.add_argument('--reduce', action='store_true', help='1 epoch on 100 train / 100 test images, into /tmp; writes nothing here')
     p.add_argument('--redo', action='store_true', help='run again even where the CSV already has the row')
     a = p.parse_args(argv)
     names = a.only or list(RUNS)
     if a.reduce:
-        for n in names: print(run_one(n, Path('/tmp/swav_lit_exp_reduced'), epochs=1, n_train=100, n_test=100))
+        for n in names: print(run_one(n, a.seeds[0], Path('/tmp/swav_lit_exp_reduced'), epochs=1, n_train=100, n_test=100))
         return
     mdir = HERE / 'metrics'
     mdir.mkdir(exist_ok=True)
-    for n in names:
-        out = HERE / ('runs.csv' if RUNS[n][0] == 'main' else 'ablations.csv')  # the main table; the ablations
-        rows = {r['name']: r for r in csv.DictReader(open(out))} if out.exists() else {}
-        if n in rows and not a.redo: print(f'{n}: in {out.name}, skipped'); continue
-        t = time.time()
-        row = run_one(n)
-        row['wall_s'] = round(time.time() - t, 1)  # training + evaluation
-        shutil.copy(ROOT / n / 'metrics.csv', mdir / f'{n}.csv')
-        rows = {r['name']: r for r in csv.DictReader(open(out))} if out.exists() else {}  # re-read: another process may write too
-        rows[n] = row
-        keys = list(dict.fromkeys(k for r in rows.values() for k in r))
-        with open(out, 'w', newline='') as f:
-            w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows[k] for k in RUNS if k in rows)
-        print(f'{n}: kNN {row["knn"]:.3f}, linear {float(row["linear"]):.3f}, {row["train_s"]} s training', flush=True)
+    key = lambda r: (r['name'], int(r['seed']))
+    order = lambda k: (list(RUNS).index(k[0]), k[1])
+    for seed in a.seeds:  # seed by seed: a partial run still has whole tables
+        for n in names:
+            out = HERE / ('runs.csv' if RUNS[n][0] == 'main' else 'ablations.csv')  # the main table; the rest
+            rows = {key(r): r for r in csv.DictReader(open(out))} if out.exists() else {}
+            if (n, seed) in rows and not a.redo: print(f'{n} seed {seed}: in {out.name}, skipped'); continue
+            t = time.time()
+            row = run_one(n, seed)
+            row['wall_s'] = round(time.time() - t, 1)  # training + evaluation
+            shutil.copy(ROOT / f'{n}_s{seed}' / 'metrics.csv', mdir / f'{n}_s{seed}.csv')
+            rows = {key(r): r for r in csv.DictReader(open(out))} if out.exists() else {}  # re-read: another process may write too
+            rows[(n, seed)] = row
+            keys = list(dict.fromkeys(k for r in rows.values() for k in r))
+            with open(out, 'w', newline='') as f:
+                w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows[k] for k in sorted(rows, key=order) if k[0] in RUNS)
+            print(f'{n} seed {seed}: kNN {row["knn"]:.3f}, linear {float(row["linear"]):.3f}, {row["train_s"]} s training', flush=True)
 
 if __name__ == '__main__': main()
