@@ -3,13 +3,13 @@ Prints each target with its measured ratio and PASS/FAIL; writes results/*.csv, 
 from __future__ import annotations
 import sys, time, resource, traceback
 from common import write_csv, device_note
-import bench_data, bench_step, bench_scaling
+import bench_data, bench_step, bench_scaling, bench_levers
 
 def main() -> int:
     t0 = time.time()
     print(f'benchmarks on {device_note()}', flush=True)
     targets = []
-    for mod in (bench_data, bench_step, bench_scaling):
+    for mod in (bench_data, bench_step, bench_scaling, bench_levers):
         print(f'{mod.__name__}:', flush=True)
         try: targets += mod.main()
         except Exception as e:  # one broken benchmark must not hide the others' figures

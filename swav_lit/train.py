@@ -88,6 +88,7 @@ class Config:
     aug: str = 'auto'                    # SwAV's views: 'pil' (per image) | 'batched' (MultiCropBatch) | 'auto' (batched
                                          # for equal-size images: digits, cifar10, stl10)
     channels_last: bool = True           # the network's 4-d weights in channels-last memory (faster convolutions)
+    compile: bool = False                # torch.compile the trunk (in place: checkpoints unchanged); pays off on GPUs
     # NPID and PIRL
     n_neg: int = 4096
     nce_tau: float = 0.07
@@ -602,6 +603,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     if norm == 'syncbn': method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
     if norm == 'none': strip_bn(method)
     if cfg.channels_last: method.to(memory_format=torch.channels_last)  # 4-d weights NHWC: faster convolutions (benchmarks/)
+    if cfg.compile: method.trunk.compile()  # nn.Module.compile: the state_dict keeps its keys, so checkpoints do not change
     set_seed(cfg.seed, r)  # per-rank stream for the method's own draws
     opt = make_optimizer(method, cfg)
     model, opt = acc.prepare(method, opt)

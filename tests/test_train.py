@@ -196,3 +196,19 @@ def test_fill_bank_before_the_first_step(fill, tmp_path):
     mem = out['method'].bank.mem
     cos = (mem[:700] * mem[700:1400]).sum(1).mean().item()  # 700 pairs of different images
     assert (cos > 0.5) if fill else (abs(cos) < 0.05), f'fill_bank={fill}: mean cosine between bank rows {cos:.3f}'
+
+def test_compile_trains_the_same(tmp_path):
+    """`compile=True` (torch.compile of the trunk, in place) gives the eager run's losses and weights up to float
+    rounding, and a checkpoint with the same keys, which `load_trunk` reads."""
+    kw = dict(method='npid', batch_size=128, max_steps=2, epochs=1, size_crops=[16], n_crops=[2], min_scale_crops=[0.2],
+              max_scale_crops=[1.0], optimizer='sgd', lr=0.03, n_neg=64, feat_dim=32, knn_every=0, report=False,
+              progress=False, seed=2, fill_bank=False)
+    eager = train('digits_swav', **kw, out_dir=str(tmp_path / 'eager'))
+    comp = train('digits_swav', **kw, compile=True, out_dir=str(tmp_path / 'compiled'))
+    assert comp['method'].trunk._compiled_call_impl is not None and eager['method'].trunk._compiled_call_impl is None
+    assert [round(h['loss'], 4) for h in eager['history']] == [round(h['loss'], 4) for h in comp['history']]
+    a, b = eager['method'].state_dict(), comp['method'].state_dict()
+    assert list(a) == list(b)
+    assert max((a[k].float() - b[k].float()).abs().max().item() for k in a if 'trunk' in k) < 1e-4
+    trunk, cfg = load_trunk(tmp_path / 'compiled')
+    assert cfg.compile and trunk(torch.zeros(1, 3, 16, 16)).shape == (1, trunk.dim)
