@@ -4,8 +4,8 @@ weights (`Config.channels_last`, on by default) and channels-last plus `torch.co
 default); the compile time is the first call's. Interleaved repeats, median. No target: these figures explain the
 training-step ratios of bench_step.py. bf16 autocast and the GPU numbers need a GPU."""
 from __future__ import annotations
-import copy, time, statistics
-from common import torch, write_csv, device_note
+import copy, time
+from common import torch, write_csv, device_note, interleaved
 import torch._inductor.config
 from swav_lit.models import SmallConvNet
 
@@ -21,15 +21,10 @@ def main(batches=(32, 64), rounds:int=6) -> list:
         comp.compile()
         step = lambda m: m(x).sum().backward()
         t = time.perf_counter(); step(comp); compile_s = time.perf_counter() - t  # compiles forward and backward
-        runs = {'NCHW': nchw, 'channels_last': cl, 'channels_last+compile': comp}
-        ts = {k: [] for k in runs}
-        for m in runs.values(): step(m)  # warm-up
-        for _ in range(rounds):
-            for k, m in runs.items():
-                t = time.perf_counter(); step(m); ts[k].append(time.perf_counter() - t)
-        base = statistics.median(ts['NCHW'])
-        for k, v in ts.items():
-            ms = statistics.median(v)
+        med = interleaved({k: (lambda m=m: step(m)) for k, m in
+                           {'NCHW': nchw, 'channels_last': cl, 'channels_last+compile': comp}.items()}, rounds)
+        base = med['NCHW']
+        for k, ms in med.items():
             rows.append(dict(crops=2 * B, layout=k, fwd_bwd_ms=round(ms * 1e3, 1), vs_NCHW=round(base / ms, 3),
                              compile_s=round(compile_s, 1) if 'compile' in k else '', device=device_note()))
         print(f'  trunk fwd+bwd, {2 * B} crops of 32 px: ' + '  '.join(f"{r['layout']} {r['fwd_bwd_ms']} ms (x{r['vs_NCHW']})"

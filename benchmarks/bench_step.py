@@ -14,8 +14,8 @@ the targets compare with 'lightly' as a user would run it.
 Both losses are checked to agree on the same inputs and weights (grouped forward for both, same batch-norm
 statistics). lightly's defaults already are the paper's: temperature 0.1, 3 Sinkhorn iterations, ε 0.05."""
 from __future__ import annotations
-import copy, time, statistics
-from common import torch, lightly_path, write_csv, device_note
+import copy, statistics
+from common import torch, lightly_path, write_csv, device_note, interleaved
 import torch.nn as nn, torch.nn.functional as F
 from swav_lit.core import set_seed
 from swav_lit.models import SmallConvNet, MLPHead
@@ -94,14 +94,7 @@ def main(rounds:int=8, steps:int=3):
         runs = dict(swav_lit=lambda: swav_lit_step(m, om, views), lightly=lambda: lightly_step(lm, crit, ol, views),
                     **{'lightly-grouped': lambda: lightly_step(lg, crit, og, views, grouped=True),
                        'lightly-channels_last': lambda: lightly_step(lc, crit, oc, views)})
-        ts = {k: [] for k in runs}
-        for f in runs.values(): f()  # warm-up
-        for _ in range(rounds):  # interleaved, so that a slow moment of the machine hits every contender alike
-            for k, f in runs.items():
-                t = time.perf_counter()
-                for _ in range(steps): f()
-                ts[k].append((time.perf_counter() - t) / steps)
-        med = {k: statistics.median(v) for k, v in ts.items()}
+        med = interleaved(runs, rounds, steps)
         for k, t in med.items():
             rows.append(dict(batch=B, small_crops=n, impl=k, step_ms=round(t * 1e3, 2), images_per_s=round(B / t, 1),
                              device=device_note()))

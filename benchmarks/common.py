@@ -1,6 +1,6 @@
 "Shared set-up of the benchmarks: threads, lightly from benchmarks/.deps, timing, CSV, the CIFAR-10 images."
 from __future__ import annotations
-import os, sys, csv, time
+import os, sys, csv, time, statistics
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +29,18 @@ def timeit(fn, reps:int=5, warmup:int=1) -> float:
     for _ in range(reps):
         t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
     return min(ts)
+
+def interleaved(runs:dict, rounds:int=6, steps:int=1) -> dict:
+    """Median seconds per call of each of `runs` ({name: fn}), after one warm-up call each; in each of `rounds` every fn
+    runs `steps` times in turn, so that a slow moment of a shared machine hits every contender alike."""
+    ts = {k: [] for k in runs}
+    for f in runs.values(): f()
+    for _ in range(rounds):
+        for k, f in runs.items():
+            t = time.perf_counter()
+            for _ in range(steps): f()
+            ts[k].append((time.perf_counter() - t) / steps)
+    return {k: statistics.median(v) for k, v in ts.items()}
 
 def write_csv(rows:list[dict], name:str) -> Path:
     "Write `rows` (dicts with the same keys) to results/`name`."

@@ -124,13 +124,13 @@ class MultiCropBatch:
     def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> list:
         "x: uint8 (B,3,H,W); `seeds`: one per image, each image's draws from its own generator (else torch's)."
         B, _, H, W = x.shape
-        n_all, per = sum(self.nmb_crops), 2 * TRIES + 2 + 1 + 10 + 2  # uniforms per crop: box, flip, colour, blur
+        b = 2 * TRIES + 2                                        # the box's uniforms; then flip 1, colour 10, blur 2
+        n_all, per = sum(self.nmb_crops), b + 1 + 10 + 2
         U = torch.rand(B, n_all, per) if seeds is None else \
             torch.stack([torch.rand(n_all, per, generator=torch.Generator().manual_seed(s)) for s in seeds])
         x, crops, k = x.float() / 255, [], 0
         for size, n, lo, hi in zip(self.size_crops, self.nmb_crops, self.min_scale, self.max_scale):
             u = U[:, k:k + n].transpose(0, 1).reshape(n * B, per); k += n  # crop-major, as the crops
-            b = 2 * TRIES + 2
             boxes = torch.cat([torch.arange(B).repeat(n)[:, None].float(), rrc_boxes(n * B, H, W, (lo, hi), tries=TRIES, u=u[:, :b])], 1)
             # all n×B crops of this resolution in one call: each output pixel averages ceil(box/size)² bilinear samples
             c = roi_align(x, boxes, size, 1.0, -1, aligned=True)   # (n*B,3,size,size), crop-major

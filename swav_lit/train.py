@@ -391,17 +391,19 @@ def build_method(cfg:Config, n_data:int, trunk:nn.Module|None=None) -> Method:
                  queue_length=cfg.queue_length, epoch_queue_starts=cfg.epoch_queue_starts,
                  freeze_prototypes_niters=cfg.freeze_prototypes_iters * cfg.accum,  # SwAV counts hook calls: one per micro-batch
                  collapse_after=cfg.collapse_after * cfg.accum, forward_fn=multicrop_forward)
-    m.transform = multicrop_transform(cfg.size_crops, cfg.n_crops, cfg.min_scale_crops, cfg.max_scale_crops,
-                                      s=cfg.color_strength, p_blur=cfg.blur_prob, stats=stats)
+    m.transform = multicrop_transform(**_crop_args(cfg))
     return m
+
+def _crop_args(cfg:Config) -> dict:
+    "SwAV's views of `cfg`, as both `multicrop_transform` (per image) and `MultiCropBatch` (per batch) take them."
+    return dict(size_crops=cfg.size_crops, nmb_crops=cfg.n_crops, min_scale=cfg.min_scale_crops,
+                max_scale=cfg.max_scale_crops, s=cfg.color_strength, p_blur=cfg.blur_prob, stats=data_stats(cfg))
 
 def train_views(cfg:Config, ds, method:Method, custom:bool=False):
     "(dataset, collate_fn or None) of `ds`'s seeded training views: per image by `method.transform`, or per micro-batch by `MultiCropBatch`."
     batched = cfg.aug == 'batched' or (cfg.aug == 'auto' and cfg.method == 'swav' and cfg.data != 'imagenet' and not custom)
     if not batched: return SeededViews(ds, method.transform, cfg.seed), None
-    tfm = MultiCropBatch(cfg.size_crops, cfg.n_crops, cfg.min_scale_crops, cfg.max_scale_crops, s=cfg.color_strength,
-                         p_blur=cfg.blur_prob, stats=data_stats(cfg))  # the same views as build_method's multicrop_transform
-    return SSLDataset(ds, T.PILToTensor()), SeededBatchViews(tfm, cfg.seed)
+    return SSLDataset(ds, T.PILToTensor()), SeededBatchViews(MultiCropBatch(**_crop_args(cfg)), cfg.seed)
 
 # %% ../nbs/30_train.ipynb #8d877ff0
 class LARS(torch.optim.SGD):

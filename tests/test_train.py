@@ -212,3 +212,11 @@ def test_compile_trains_the_same(tmp_path):
     assert max((a[k].float() - b[k].float()).abs().max().item() for k in a if 'trunk' in k) < 1e-4
     trunk, cfg = load_trunk(tmp_path / 'compiled')
     assert cfg.compile and trunk(torch.zeros(1, 3, 16, 16)).shape == (1, trunk.dim)
+
+@pytest.mark.parametrize('cl', [True, False])
+def test_channels_last_weights(cl, tmp_path):
+    "`channels_last` (the default) keeps the network's 4-d weights NHWC through training; off, they stay NCHW."
+    out = train('digits_swav', **_digits('swav', tmp_path, max_steps=1, channels_last=cl))
+    w = [p for p in out['method'].parameters() if p.ndim == 4]
+    assert w and all(p.is_contiguous(memory_format=torch.channels_last) == cl for p in w)
+    assert all(p.is_contiguous() != cl for p in w)
