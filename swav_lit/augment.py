@@ -9,13 +9,12 @@ import torch
 import torchvision.transforms as T
 from PIL import Image, ImageFilter
 from .core import denorm, show_images
+from .data import IMAGENET_STATS, DIGITS_STATS
 
 # %% auto #0
-__all__ = ['IMAGENET_STATS', 'color_distortion', 'RandomGaussianBlur', 'view_transform', 'MultiView']
+__all__ = ['color_distortion', 'RandomGaussianBlur', 'view_transform', 'eval_transform', 'MultiView']
 
 # %% ../nbs/02_augment.ipynb #8f617557
-IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
-
 def color_distortion(s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2) -> T.Compose:
     "SimCLR/SwAV colour distortion of strength `s`: jitter (0.8s,0.8s,0.8s,0.2s) w.p. `p_jitter`, grayscale w.p. `p_gray`."
     return T.Compose([T.RandomApply([T.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=p_jitter),
@@ -31,12 +30,17 @@ class RandomGaussianBlur:
     def __repr__(self): return f'{type(self).__name__}(p={self.p}, sigma={self.sigma})'
 
 # %% ../nbs/02_augment.ipynb #6218c886
-def view_transform(size:int=224, scale=(0.14, 1.0), s:float=1.0, p_blur:float=0.5, sigma=(0.1, 2.0),
+def view_transform(size:int=224, scale=(0.14, 1.0), color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0),
                    p_flip:float=0.5, stats=IMAGENET_STATS) -> T.Compose:
-    "One augmented view of a PIL image -> normalised tensor (3,`size`,`size`)."
+    "One augmented view of a PIL image -> normalised tensor (3,`size`,`size`): colour distortion of strength `color_strength`, blur w.p. `blur_prob`."
     return T.Compose([T.RandomResizedCrop(size, scale=scale), T.RandomHorizontalFlip(p_flip),
-                      color_distortion(s), RandomGaussianBlur(p_blur, sigma),
+                      color_distortion(color_strength), RandomGaussianBlur(blur_prob, sigma),
                       T.ToTensor(), T.Normalize(*stats)])
+
+def eval_transform(stats=DIGITS_STATS, resize:int=0, crop:int=0) -> T.Compose:
+    "The deterministic view for evaluation: PIL -> normalised (3,H,W) tensor; `Resize(resize)` and `CenterCrop(crop)` first when given."
+    return T.Compose(([T.Resize(resize)] if resize else []) + ([T.CenterCrop(crop)] if crop else [])
+                     + [T.ToTensor(), T.Normalize(*stats)])
 
 class MultiView:
     "Apply each transform of `tfms` (or one transform `n` times) to an image: a list of views."

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #1d0ec4fb
 from __future__ import annotations
-import os, random, math
+import os, random, math, hashlib, contextlib
+from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
 import torch.distributed as dist
@@ -12,8 +13,9 @@ import matplotlib.pyplot as plt
 from PIL import Image
 
 # %% auto #0
-__all__ = ['IN_TEST', 'set_seed', 'default_device', 'is_dist', 'world_size', 'rank', 'all_reduce_sum', 'all_gather_cat', 'l2norm',
-           'num_params', 'denorm', 'show_images']
+__all__ = ['IN_TEST', 'set_seed', 'mix_seed', 'get_rng_state', 'set_rng_state', 'rng_scope', 'default_device', 'checkout_root',
+           'is_dist', 'world_size', 'rank', 'all_reduce_sum', 'all_gather_cat', 'l2norm', 'num_params', 'denorm',
+           'show_images']
 
 # %% ../nbs/00_core.ipynb #8d1625e2
 IN_TEST = bool(os.environ.get('IN_TEST'))  # set by `nbdev_test`: chapters shrink their runs under it
@@ -24,12 +26,44 @@ def set_seed(seed:int=0, rank:int=0):
     random.seed(s); np.random.seed(s % 2**32); torch.manual_seed(s)
     return s
 
+# %% ../nbs/00_core.ipynb #d5da2bf6
+def mix_seed(*xs:int) -> int:
+    "A 63-bit seed from integers, e.g. (seed, epoch, index)."
+    return int.from_bytes(hashlib.blake2b(repr(xs).encode(), digest_size=8).digest(), 'little') >> 1
+
+def get_rng_state() -> dict:
+    "States of python's, numpy's and torch's (CPU and CUDA) generators."
+    s = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized(): s['cuda'] = torch.cuda.get_rng_state_all()
+    return s
+
+def set_rng_state(s:dict):
+    "Restore the generators' states from `get_rng_state`."
+    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
+    if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
+
+@contextlib.contextmanager
+def rng_scope(seed:int|None=None):
+    "Run a block with the CPU generators seeded from `seed` (or as they are, if None); restore them after."
+    st = get_rng_state()
+    if seed is not None:
+        random.seed(seed); np.random.seed(seed % 2**32); torch.random.default_generator.manual_seed(seed)
+    try: yield
+    finally: set_rng_state(st)
+
 # %% ../nbs/00_core.ipynb #9b43c55b
 def default_device(cpu:bool=False) -> torch.device:
     "CUDA if present (and not `cpu`), then Apple `mps`, else CPU."
     if not cpu and torch.cuda.is_available(): return torch.device('cuda')
     if not cpu and getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+# %% ../nbs/00_core.ipynb #811d4d0f
+def checkout_root() -> Path|None:
+    "The repository folder when swav_lit runs from a checkout (settings.ini beside the package), else None."
+    import swav_lit
+    repo = Path(swav_lit.__file__).resolve().parent.parent
+    return repo if (repo / 'settings.ini').exists() else None
 
 # %% ../nbs/00_core.ipynb #da3a2eb0
 def is_dist() -> bool: return dist.is_available() and dist.is_initialized()

@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from PIL import Image, UnidentifiedImageError
-from .core import show_images, set_seed
+from .core import show_images, set_seed, checkout_root
 
 # %% auto #0
-__all__ = ['DIGITS_STATS', 'IMG_EXTS', 'CIFAR10_SHA256', 'CIFAR10_STATS', 'CIFAR10_CLASSES', 'DatasetError', 'Digits',
-           'SSLDataset', 'load_image', 'image_folder', 'data_dir', 'find_shared', 'extract_once', 'cifar10_archive',
-           'cifar10', 'tv_dataset', 'tv_cifar10', 'tv_stl10']
+__all__ = ['DIGITS_STATS', 'IMG_EXTS', 'CIFAR10_SHA256', 'CIFAR10_STATS', 'IMAGENET_STATS', 'STATS', 'CIFAR10_CLASSES',
+           'DatasetError', 'Digits', 'SSLDataset', 'targets_of', 'balanced_indices', 'load_image', 'image_folder',
+           'data_dir', 'find_shared', 'extract_once', 'cifar10_archive', 'cifar10', 'tv_dataset', 'tv_cifar10',
+           'tv_stl10']
 
 # %% ../nbs/01_data.ipynb #ecb48fd5
 class DatasetError(ValueError):
@@ -56,6 +57,22 @@ class SSLDataset(Dataset):
         return (self.tfm(img) if self.tfm else img), y, i
     @property
     def targets(self): return getattr(self.ds, 'targets', None)
+
+# %% ../nbs/01_data.ipynb #480aae7e
+def targets_of(ds) -> torch.Tensor:
+    "The labels of labelled `ds` (N,): its `.targets` if it has them, else read item by item."
+    t = getattr(ds, 'targets', None)
+    return torch.as_tensor(t if t is not None else [ds[i][1] for i in range(len(ds))])
+
+def balanced_indices(targets, per_class:int, seed:int=0) -> torch.Tensor:
+    "Sorted indices of `per_class` images of every class of `targets` (N,), drawn with `seed`."
+    targets = torch.as_tensor(targets)
+    g, idx = torch.Generator().manual_seed(seed), []
+    for c in targets.unique():
+        pool = (targets == c).nonzero().squeeze(1)
+        if len(pool) < per_class: raise ValueError(f'class {int(c)} has {len(pool)} images, fewer than {per_class} per class')
+        idx.append(pool[torch.randperm(len(pool), generator=g)[:per_class]])
+    return torch.cat(idx).sort().values
 
 # %% ../nbs/01_data.ipynb #79152f0f
 IMG_EXTS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
@@ -98,6 +115,8 @@ def image_folder(root, verify:bool=False):
 # %% ../nbs/01_data.ipynb #e0ba1fe7
 CIFAR10_SHA256 = 'd1ecd2c1174bba408df3b2e37eb4631874b78b1def878305c23fe55847ee8c5e'
 CIFAR10_STATS = ([0.4913, 0.4821, 0.4465], [0.2470, 0.2435, 0.2616])
+IMAGENET_STATS = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+STATS = {'digits': DIGITS_STATS, 'cifar10': CIFAR10_STATS, 'stl10': IMAGENET_STATS, 'imagenet': IMAGENET_STATS}  # (mean, std) per data set
 CIFAR10_CLASSES = 'airplane automobile bird cat deer dog frog horse ship truck'.split()
 _ARCHIVE = 'datasets/cifar10-jpg.tar.gz'
 
@@ -107,8 +126,7 @@ def _pkg_dir() -> Path:
 def data_dir() -> Path:
     "Cache folder: `$SWAV_LIT_DATA`, else the checkout's `data/`, else `~/.cache/swav_lit`."
     if os.environ.get('SWAV_LIT_DATA'): return Path(os.environ['SWAV_LIT_DATA'])
-    repo = _pkg_dir().parent
-    if (repo / 'settings.ini').exists(): return repo / 'data'
+    if checkout_root(): return checkout_root() / 'data'
     return Path.home() / '.cache' / 'swav_lit'
 
 def find_shared(rel:str=_ARCHIVE):

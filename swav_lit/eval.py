@@ -8,94 +8,28 @@ import copy, sys, argparse
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.transforms as T
 from torch.utils.data import DataLoader, Subset
-from .core import set_seed, l2norm, default_device
-from .data import SSLDataset, DIGITS_STATS
-from .models import embed
-from .loop import knn_top1
+from .core import set_seed, default_device
+from .data import SSLDataset, targets_of, balanced_indices
+from .augment import eval_transform
+from .loop import features, frozen_probes
+from .build import build_trunk, build_data, eval_view
+from .runs import load_trunk
 
 # %% auto #0
-__all__ = ['SEMISUP_LR', 'eval_tfm', 'features', 'knn_features', 'knn_eval', 'fit_logreg', 'linear_probe_features',
-           'linear_probe_quick', 'targets_of', 'balanced_subset', 'swav_train_tfm', 'accuracy', 'linear_probe_swav',
-           'semisup_milestones', 'semisup_batch', 'finetune_semisup', 'evaluate', 'cpu_epochs', 'cli', 'main']
+__all__ = ['SEMISUP_LR', 'balanced_subset', 'swav_train_tfm', 'accuracy', 'linear_probe_swav', 'semisup_milestones',
+           'semisup_batch', 'finetune_semisup', 'evaluate', 'cpu_epochs', 'cli', 'main']
 
-# %% ../nbs/31_eval.ipynb #f3ef4b8d
-def eval_tfm(stats=DIGITS_STATS):
-    "The evaluation transform: PIL -> (3,H,W) tensor, `ToTensor` then `Normalize(*stats)`, no crop."
-    return T.Compose([T.ToTensor(), T.Normalize(*stats)])
-
+# %% ../nbs/31_eval.ipynb #67da23de
 def _loader(ds, tfm, bs, shuffle=False, seed=0, workers=0):
     g = torch.Generator().manual_seed(seed) if shuffle else None
     return DataLoader(SSLDataset(ds, tfm), batch_size=bs, shuffle=shuffle, generator=g, num_workers=workers)
 
-def features(trunk:nn.Module, ds, tfm=None, bs:int=256, device=None, workers:int=0):
-    "Frozen features of labelled `ds` of (PIL, y): h (N,d) unnormalised, labels (N,); `trunk` in eval mode."
-    return embed(trunk, _loader(ds, tfm or eval_tfm(), bs, workers=workers), device, norm=False)
-
-# %% ../nbs/31_eval.ipynb #e07a3dce
-def knn_features(htr, ytr, hte, yte, k:int=200, tau:float=0.07) -> float:
-    "Weighted kNN top-1 accuracy from cached features: bank htr (N,d), ytr (N,); queries hte (M,d), yte (M,)."
-    return knn_top1(l2norm(hte), yte, l2norm(htr), ytr, k, tau)
-
-def knn_eval(trunk:nn.Module, train_ds, test_ds, tfm=None, k:int=200, tau:float=0.07, bs:int=256, device=None) -> float:
-    "Weighted kNN top-1 accuracy of frozen `trunk`: bank = `train_ds`, queries = `test_ds`."
-    htr, ytr = features(trunk, train_ds, tfm, bs, device); hte, yte = features(trunk, test_ds, tfm, bs, device)
-    return knn_features(htr, ytr, hte, yte, k, tau)
-
-# %% ../nbs/31_eval.ipynb #4cc1603b
-def fit_logreg(h:torch.Tensor, y:torch.Tensor, wd:float=1e-3, steps:int=100, n_classes:int|None=None):
-    "Multinomial logistic regression on h (N,d), y (N,) by full-batch L-BFGS -> (nn.Linear(d, C) on raw h, losses)."
-    h = h.double(); n_classes = n_classes or int(y.max()) + 1
-    mu, sd = h.mean(0), h.std(0, correction=0)
-    inv = torch.where(sd > 1e-8, 1 / sd, torch.zeros_like(sd))  # constant dims (dead units) carry no information
-    x = (h - mu) * inv
-    W = torch.zeros(h.shape[1], n_classes, dtype=h.dtype, requires_grad=True)
-    b = torch.zeros(n_classes, dtype=h.dtype, requires_grad=True)
-    opt = torch.optim.LBFGS([W, b], lr=1, max_iter=steps, history_size=20, line_search_fn='strong_wolfe',
-                            tolerance_grad=1e-7, tolerance_change=1e-10)
-    losses = []
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(x @ W + b, y) + wd / 2 * (W ** 2).sum()
-        loss.backward(); losses.append(loss.item())
-        return loss
-    with torch.enable_grad(): opt.step(closure)
-    lin = nn.Linear(h.shape[1], n_classes)
-    with torch.no_grad():
-        Wr = W * inv[:, None]
-        lin.weight.copy_(Wr.T); lin.bias.copy_(b - mu @ Wr)
-    return lin, losses
-
-def linear_probe_features(htr, ytr, hte, yte, wd:float=1e-3, steps:int=100):
-    "Fit `fit_logreg` on (htr, ytr), evaluate on (hte, yte) -> (top-1 accuracy, losses)."
-    lin, losses = fit_logreg(htr, ytr, wd, steps, n_classes=int(max(ytr.max(), yte.max())) + 1)
-    with torch.no_grad(): acc = (lin(hte.float()).argmax(1) == yte).float().mean().item()
-    return acc, losses
-
-def linear_probe_quick(trunk:nn.Module, train_ds, test_ds, tfm=None, wd:float=1e-3, steps:int=100,
-                       bs:int=256, device=None) -> float:
-    "Top-1 accuracy of a logistic regression on the frozen, cached features of `trunk` (train on `train_ds`)."
-    htr, ytr = features(trunk, train_ds, tfm, bs, device); hte, yte = features(trunk, test_ds, tfm, bs, device)
-    return linear_probe_features(htr, ytr, hte, yte, wd, steps)[0]
-
-# %% ../nbs/31_eval.ipynb #67da23de
-def targets_of(ds) -> torch.Tensor:
-    "The labels of labelled `ds` (N,): its `.targets` if it has them, else read item by item."
-    t = getattr(ds, 'targets', None)
-    return torch.as_tensor(t if t is not None else [ds[i][1] for i in range(len(ds))])
-
 def balanced_subset(targets, pct:float, seed:int=0) -> torch.Tensor:
-    "Sorted indices of a class-balanced `pct`% subset of `targets` (N,): the same n per class, seeded."
+    "Sorted indices of a class-balanced `pct`% subset of `targets` (N,): the same n per class (`balanced_indices`), seeded."
     targets = torch.as_tensor(targets)
-    classes = targets.unique()
-    n = max(1, round(pct / 100 * len(targets) / len(classes)))
-    g = torch.Generator().manual_seed(seed)
-    idx = []
-    for c in classes:
-        pool = (targets == c).nonzero().squeeze(1)
-        if len(pool) < n: raise ValueError(f'class {int(c)} has {len(pool)} images, fewer than the {n} per class '
-                                           f'that {pct}% needs: lower pct')
-        idx.append(pool[torch.randperm(len(pool), generator=g)[:n]])
-    return torch.cat(idx).sort().values
+    n = max(1, round(pct / 100 * len(targets) / len(targets.unique())))
+    try: return balanced_indices(targets, n, seed)
+    except ValueError as e: raise ValueError(f'{e}, which {pct}% needs: lower pct') from None
 
 # %% ../nbs/31_eval.ipynb #1d749bab
 def _norm_stats(tfm):
@@ -111,7 +45,7 @@ def swav_train_tfm(size:int, stats):
 def _setup(trunk, train_ds, test_ds, tfm, train_tfm, device):
     "Shared by both trained protocols: device, eval transform, training augmentation, feature size, classes."
     device = device or next(trunk.parameters()).device
-    tfm = tfm or eval_tfm()
+    tfm = tfm or eval_transform()
     x0 = tfm(test_ds[0][0])
     train_tfm = train_tfm or swav_train_tfm(x0.shape[-1], _norm_stats(tfm))
     was = trunk.training; trunk.eval()
@@ -214,20 +148,20 @@ def evaluate(trunks, train_ds, test_ds, tfm=None, knn:bool=True, linear:str|None
     "Run the protocols on `trunks` ({name: trunk} or one trunk); print and return one row per protocol: {metric, name: acc, protocol}."
     trunks = trunks if isinstance(trunks, dict) else {'trunk': trunks}
     if device is not None: trunks = {n: t.to(device) for n, t in trunks.items()}
-    tfm = tfm or eval_tfm()
+    tfm = tfm or eval_transform()
     N, C = len(train_ds), int(targets_of(train_ds).max()) + 1
     rows = []
     def report(metric, accs, protocol):
         rows.append(dict(metric=metric, **accs, protocol=protocol))
         print(f'{metric:<16}' + ''.join(f'{n} {a:6.1%}   ' for n, a in accs.items()) + f'| {protocol}', file=file, flush=True)
-    if knn or linear == 'quick':
-        feats = {n: (*features(t, train_ds, tfm, workers=workers), *features(t, test_ds, tfm, workers=workers))
-                 for n, t in trunks.items()}
+    if knn or linear == 'quick':  # one pass over the data per trunk for both frozen-feature measures
+        probes = {n: frozen_probes(t, train_ds, test_ds, tfm, knn, linear == 'quick', k, tau, wd, workers=workers)
+                  for n, t in trunks.items()}
     if knn:
-        report('kNN', {n: knn_features(*f, k=k, tau=tau) for n, f in feats.items()},
+        report('kNN', {n: p['knn'] for n, p in probes.items()},
                f'weighted kNN, k={k}, tau={tau}, cosine on frozen features; bank: {N} labelled train images')
     if linear == 'quick':
-        report('linear (quick)', {n: linear_probe_features(*f, wd=wd)[0] for n, f in feats.items()},
+        report('linear (quick)', {n: p['linear'] for n, p in probes.items()},
                f'quick linear probe (not the SwAV protocol): logistic regression on cached frozen features, '
                f'standardised, full-batch L-BFGS (100 it), wd {wd:g}, {N} train labels, no augmentation')
     elif linear == 'swav':
@@ -284,7 +218,6 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     try: semi_lr = tuple(float(s) for s in a.semisup_lr.split(',')) if a.semisup_lr else None
     except ValueError: semi_lr = ()
     if semi_lr is not None and len(semi_lr) != 2: p.error(f'--semisup-lr {a.semisup_lr!r}: give two learning rates, TRUNK,HEAD, e.g. 0.02,0.5')
-    from swav_lit.train import load_trunk, build_trunk, build_data, eval_transform
     trunk, cfg = load_trunk(a.checkpoint)
     dev = torch.device(a.device) if a.device else default_device()
     train_ds, test_ds = build_data(cfg, 'train'), build_data(cfg, 'test')
@@ -296,7 +229,7 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     print(f'swav_lit_eval: {a.checkpoint}: run {cfg.name!r} ({cfg.method}, {cfg.arch} trunk, {cfg.data}, '
           f'{cfg.epochs} epochs configured); {len(train_ds)} train / {len(test_ds)} test labelled images; device {dev}'
           + ('' if a.no_baseline else f'; random init = the same trunk from seed {cfg.seed}'), flush=True)
-    return evaluate(trunks, train_ds, test_ds, eval_transform(cfg), knn=a.knn, linear=a.linear, semisup=pcts,
+    return evaluate(trunks, train_ds, test_ds, eval_view(cfg), knn=a.knn, linear=a.linear, semisup=pcts,
                     k=cfg.knn_k, tau=cfg.knn_tau, linear_epochs=lin_ep, semisup_epochs=semi_ep, semisup_lr=semi_lr, seed=a.seed,
                     device=dev, workers=a.workers, progress=a.progress)
 

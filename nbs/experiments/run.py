@@ -17,7 +17,11 @@ import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.transforms as T
 from swav_lit.loop import Method
 from swav_lit.augment import MultiView
-from swav_lit.train import train, get_config, build_trunk, build_data, data_stats, eval_transform
+from swav_lit.train import train
+from swav_lit.config import get_config
+from swav_lit.build import build_trunk, build_data, eval_view
+from swav_lit.data import STATS
+from swav_lit.runs import write_csv
 from swav_lit.eval import cli as eval_cli, accuracy
 from swav_lit.data import SSLDataset
 from torch.utils.data import DataLoader
@@ -31,15 +35,19 @@ COMMON = dict(arch='small', width=32, batch_size=32, workers=1, ckpt_every=100, 
               progress=False, cpu=True, n_test=2000)  # kNN and the probe only in the evaluation that follows each run
 MAIN = dict(COMMON, n_train=500, epochs=4)
 ABL = dict(COMMON, n_train=250, epochs=4)
+# the committed results were trained before the CIFAR presets followed their sources (lemniscate: lr 0.03, steps at
+# epochs 120 and 160; solo-learn: crop scale 0.08, no LARS or weight decay on BatchNorm and biases): these keep them
+OLD_NCE = dict(lr=0.1, schedule='cosine')
+OLD_SWAV = dict(min_scale_crops=[0.14], lars_exclude_bn_bias=False)
 # NCE's noise term assumes n_neg/n_data small: keep the presets' 4096/50000 ≈ 0.08 on the smaller datasets
-NCE, ABL_NCE = dict(n_neg=40), dict(n_neg=20)
-SWAV = dict(n_prototypes=100, freeze_prototypes_iters=15, queue_length=0)  # K=100 for 10 classes; prototypes frozen 1 epoch
+NCE, ABL_NCE = dict(OLD_NCE, n_neg=40), dict(OLD_NCE, n_neg=20)
+SWAV = dict(OLD_SWAV, n_prototypes=100, freeze_prototypes_iters=15, queue_length=0)  # K=100 for 10 classes; prototypes frozen 1 epoch
 MULTICROP = dict(n_crops=[2, 6], size_crops=[32, 16], min_scale_crops=[0.14, 0.14], max_scale_crops=[1.0, 0.5])
 ABL_SWAV = dict(ABL | SWAV, freeze_prototypes_iters=7)
 
 # name -> (group, method label, preset, overrides)
 RUNS = {
-    'supervised':       ('main', 'supervised (labels)', 'cifar10_npid', MAIN),
+    'supervised':       ('main', 'supervised (labels)', 'cifar10_npid', MAIN | OLD_NCE),
     'npid':             ('main', 'NPID', 'cifar10_npid', MAIN | NCE),
     'pirl_jigsaw':      ('main', 'PIRL jigsaw', 'cifar10_pirl', dict(MAIN | NCE, pretext='jigsaw')),
     'pirl_rotation':    ('main', 'PIRL rotation', 'cifar10_pirl', dict(MAIN | NCE, pretext='rotation')),
@@ -91,7 +99,7 @@ def run_one(name:str, seed:int=0, root=ROOT, **reduce) -> dict:
     module = None
     if name == 'supervised':
         ds = build_data(cfg, 'ssl')
-        module = Supervised(build_trunk(cfg), ds.targets, cfg.size_crops[0], data_stats(cfg), (cfg.min_scale_crops[0], 1.0))
+        module = Supervised(build_trunk(cfg), ds.targets, cfg.size_crops[0], STATS[cfg.data], (cfg.min_scale_crops[0], 1.0))
     res = train(cfg, module=module)
     ev = ['--knn', '--linear', 'quick', '--device', 'cpu'] + ([] if name == 'npid' else ['--no-baseline'])
     rows = {r['metric']: r for r in eval_cli([ov['out_dir']] + ev)}
@@ -102,7 +110,7 @@ def run_one(name:str, seed:int=0, root=ROOT, **reduce) -> dict:
                linear=rows['linear (quick)']['trained'], final_loss=h[-1]['loss'],
                knn_random_init=rows['kNN'].get('random init'), linear_random_init=rows['linear (quick)'].get('random init'))
     if name == 'supervised':  # its own classifier on the held-out images, for reference
-        dl = DataLoader(SSLDataset(build_data(cfg, 'test'), eval_transform(cfg)), batch_size=256)
+        dl = DataLoader(SSLDataset(build_data(cfg, 'test'), eval_view(cfg)), batch_size=256)
         row['sup_test_acc'] = accuracy(nn.Sequential(res['method'].trunk, res['method'].head), dl, 'cpu')
     row['command'] = command(preset, {k: v for k, v in ov.items() if k != 'name'}) + (
         '  # with module=Supervised(...) of nbs/experiments/run.py, i.e. python nbs/experiments/run.py --only supervised'
@@ -138,8 +146,7 @@ def main(argv=None):
             rows = {key(r): r for r in csv.DictReader(open(out))} if out.exists() else {}  # re-read: another process may write too
             rows[(n, seed)] = row
             keys = list(dict.fromkeys(k for r in rows.values() for k in r))
-            with open(out, 'w', newline='') as f:
-                w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows[k] for k in sorted(rows, key=order) if k[0] in RUNS)
+            write_csv([rows[k] for k in sorted(rows, key=order) if k[0] in RUNS], out, keys)
             print(f'{n} seed {seed}: kNN {row["knn"]:.3f}, linear {float(row["linear"]):.3f}, {row["train_s"]} s training', flush=True)
 
 if __name__ == '__main__': main()
