@@ -15,9 +15,9 @@ from torch.utils.data import DataLoader
 from swav_lit.data import SSLDataset, CIFAR10_STATS
 from swav_lit.augment import RandomGaussianBlur
 from swav_lit.multicrop import multicrop_transform, MultiCropBatch
-from swav_lit.train import SeededBatchViews
+from swav_lit.build import SeededBatchViews
 
-CROPS = dict(size_crops=(32, 16), nmb_crops=(2, 6), min_scale=(0.14, 0.05), max_scale=(1., 0.14))  # SwAV's scales
+CROPS = dict(size_crops=(32, 16), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14))  # SwAV's scales
 N, BS, WORKERS, ROUNDS = 2048, 256, 2, 3
 
 def plain_pipeline():

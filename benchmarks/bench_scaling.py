@@ -8,8 +8,8 @@ from swav_lit.core import set_seed
 from swav_lit.sinkhorn import sinkhorn
 from swav_lit.npid import MemoryBank
 from swav_lit.models import SmallConvNet, MLPHead
-from swav_lit.swav import SwAV
-from swav_lit.multicrop import multicrop_forward
+from swav_lit.loop import train_step
+from swav_lit.multicrop import MultiCropSwAV
 
 def bench_sinkhorn():
     lightly_path()
@@ -48,14 +48,13 @@ def bench_multicrop(B:int=64):
     rows = []
     for n in (0, 2, 4, 6, 8):
         set_seed(0)
-        m = SwAV(SmallConvNet(), MLPHead(256, 2048, 128), n_prototypes=3000, forward_fn=multicrop_forward, freeze_prototypes_niters=0)
+        m = MultiCropSwAV(SmallConvNet(), MLPHead(256, 2048, 128), n_prototypes=3000, freeze_prototypes_iters=0)
         opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
         views = [torch.randn(B, 3, 32, 32) for _ in range(2)] + [torch.randn(B, 3, 16, 16) for _ in range(n)]
         mem = [0]
-        def step():
-            m.before_step()
-            (loss, _), mem[0] = activation_bytes(lambda: m(views, None))
-            opt.zero_grad(); loss.backward(); opt.step(); m.after_step()
+        def forward(views, index):  # the library's train_step, measuring what the forward saves for backward
+            out, mem[0] = activation_bytes(lambda: m(views, index)); return out
+        step = lambda: train_step(m, opt, iter([(views, None, torch.arange(B))]), model=forward)
         t = timeit(step, reps=5)
         rows.append(dict(small_crops=n, batch=B, step_ms=round(t * 1e3, 1), activation_MB=round(mem[0] / 1e6, 1), device=device_note()))
     print(f'  multi-crop: ' + ', '.join(f"2+{r['small_crops']} crops {r['step_ms']:.0f} ms {r['activation_MB']} MB" for r in rows), flush=True)

@@ -19,8 +19,8 @@ from common import torch, lightly_path, write_csv, device_note, interleaved
 import torch.nn as nn, torch.nn.functional as F
 from swav_lit.core import set_seed
 from swav_lit.models import SmallConvNet, MLPHead
-from swav_lit.swav import SwAV
-from swav_lit.multicrop import multicrop_forward, crop_groups
+from swav_lit.loop import train_step
+from swav_lit.multicrop import MultiCropSwAV, crop_groups
 
 K, DIM, HIDDEN = 3000, 128, 2048
 SHAPES = [(32, 0), (32, 6), (64, 2), (64, 6)]  # (batch, number of 16 px crops beside the two 32 px crops)
@@ -31,8 +31,8 @@ def build(seed=0):
     from lightly.models.modules import SwaVProjectionHead, SwaVPrototypes
     from lightly.loss import SwaVLoss
     set_seed(seed)
-    m = SwAV(SmallConvNet(), MLPHead(256, HIDDEN, DIM), n_prototypes=K, dim=DIM, forward_fn=multicrop_forward,
-             freeze_prototypes_niters=0, queue_length=0)
+    m = MultiCropSwAV(SmallConvNet(), MLPHead(256, HIDDEN, DIM), n_prototypes=K, feat_dim=DIM, freeze_prototypes_iters=0,
+                      queue_length=0)
     lh = SwaVProjectionHead(256, HIDDEN, DIM)
     for a, b in zip(lh.layers, m.head.net):  # lightly's first Linear has no bias: before batch norm it cancels
         a.load_state_dict({k: v for k, v in b.state_dict().items() if k in a.state_dict()})
@@ -52,10 +52,8 @@ def lightly_scores(lm, views, grouped:bool):
 def opt_for(mod): return torch.optim.SGD(mod.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-6)
 
 def swav_lit_step(m, opt, views):
-    m.before_step()
-    loss, _ = m(views, None)
-    opt.zero_grad(set_to_none=True); loss.backward(); m.after_backward(); opt.step(); m.after_step()
-    return loss
+    "One step of the library's own `train_step` (the hooks, forward, backward, the optimiser step)."
+    return train_step(m, opt, iter([(views, None, torch.arange(len(views[0])))]))[0]
 
 def lightly_step(lm, crit, opt, views, grouped=False):
     lm['prototypes'].normalize()
@@ -73,7 +71,7 @@ def check_losses(B=32, n_small=6, dtype=torch.float64):
     m, lm, crit = build()
     m, lm = m.to(dtype), lm.to(dtype)
     views = [v.to(dtype) for v in views_for(B, n_small)]
-    m.before_step(); lm['prototypes'].normalize()
+    m.before_step(0); lm['prototypes'].normalize()
     a = m(views, None)[0].item()
     b = crit(*(lambda s: (s[:2], s[2:]))(lightly_scores(lm, views, grouped=True))).item()
     return a, b

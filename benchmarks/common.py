@@ -1,6 +1,6 @@
 "Shared set-up of the benchmarks: threads, lightly from benchmarks/.deps, timing, CSV, the CIFAR-10 images."
 from __future__ import annotations
-import os, sys, csv, time, statistics
+import os, sys, time, statistics
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -9,6 +9,7 @@ DEPS = HERE / '.deps'  # lightly lives here only: `make bench-deps`; it is not a
 THREADS = int(os.environ.get('BENCH_THREADS', '2'))
 os.environ.setdefault('OMP_NUM_THREADS', str(THREADS))
 import torch
+from swav_lit import runs
 torch.set_num_threads(THREADS)
 
 def lightly_path():
@@ -45,10 +46,7 @@ def interleaved(runs:dict, rounds:int=6, steps:int=1) -> dict:
 def write_csv(rows:list[dict], name:str) -> Path:
     "Write `rows` (dicts with the same keys) to results/`name`."
     RESULTS.mkdir(exist_ok=True)
-    p = RESULTS / name
-    with open(p, 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
-    return p
+    return runs.write_csv(rows, RESULTS / name) or RESULTS / name
 
 def cifar_images(n:int):
     "The first `n` CIFAR-10 training images of the shared archive, decoded once: (list of PIL, uint8 tensor (n,3,32,32))."

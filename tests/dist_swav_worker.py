@@ -20,14 +20,14 @@ def make_batches(seed=0):
 def run(batches, part=slice(None)):
     "SwAV steps (no parameter update) on `part` of each batch -> losses (STEPS,), final queue, queue-used flags."
     torch.manual_seed(1)  # same prototypes on every rank and in the single process
-    m = SwAV(UnitVec(), nn.Identity(), n_prototypes=K, dim=D, queue_length=QUEUE, epoch_queue_starts=0)
+    m = SwAV(UnitVec(), nn.Identity(), n_prototypes=K, feat_dim=D, queue_length=QUEUE, epoch_queue_starts=0)
     m.begin_epoch(0)
     losses, used = [], []
-    for views in batches:
-        m.before_step()
+    for step, views in enumerate(batches):
+        m.before_step(step)
         loss, logs = m([v[part] for v in views], None)
         losses.append(loss.item()); used.append(logs['queue'])
-        m.after_step()
+        m.after_step(step)
     return torch.tensor(losses, dtype=torch.float64), m.queue.clone(), used
 
 def main(outdir):

@@ -3,7 +3,8 @@ implementation of the same objective), and the `swav_lit_eval` command on a tiny
 import configparser, subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch
-from swav_lit.eval import balanced_subset, fit_logreg, linear_probe_features, cpu_epochs, cli, main
+from swav_lit.loop import fit_logreg, linear_probe_features
+from swav_lit.eval import balanced_subset, cpu_epochs, cli, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +80,8 @@ def test_bad_semisup_argument():
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory):
     "A checkpoint of the main job's run (SwAV with multi-crop on the digits) after one optimiser step."
-    from swav_lit.train import train, get_config
+    from swav_lit.train import train
+    from swav_lit.config import get_config
     run = tmp_path_factory.mktemp('eval') / 'digits_swav'
     train(get_config('digits_swav'), epochs=1, max_steps=1, out_dir=str(run), report=False, knn_every=0, progress=False)
     return run

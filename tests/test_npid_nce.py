@@ -85,10 +85,10 @@ def test_npid_step_and_checkpoint():
     class Tiny(nn.Sequential):
         def __init__(self): super().__init__(nn.Flatten(), nn.Linear(12, 10)); self.dim = 10
     torch.manual_seed(0)
-    m = NPID(Tiny(), n_data=40, dim=4, n_neg=8, size=2)
+    m = NPID(Tiny(), n_data=40, feat_dim=4, n_neg=8, size_crops=[2])
     x, index = torch.randn(5, 3, 2, 2), torch.tensor([1, 5, 7, 20, 39])
-    loss, logs = m(x, index); loss.backward(); m.after_step()
-    m2 = NPID(Tiny(), n_data=40, dim=4, n_neg=8, size=2)
+    loss, logs = m(x, index); loss.backward(); m.after_step(0)
+    m2 = NPID(Tiny(), n_data=40, feat_dim=4, n_neg=8, size_crops=[2])
     m2.load_state_dict(m.state_dict())
     assert torch.equal(m2.bank.mem, m.bank.mem) and m2.criterion.Z.item() == m.criterion.Z.item() > 0
     assert isinstance(make_criterion('pirl'), nn.Module)

@@ -52,17 +52,17 @@ def test_jigsaw_head_formula():
 def test_lambda0_is_npid(loss):
     set_seed(0)
     trunk = SmallConvNet((8, 8, 8, 16))
-    npid = NPID(copy.deepcopy(trunk), 64, n_neg=16, loss=loss, size=32, stats=DIGITS_STATS)
-    pirl = PIRL(copy.deepcopy(trunk), 64, 'jigsaw', lam=0., n_neg=16, loss=loss, size=32, stats=DIGITS_STATS)
+    npid = NPID(copy.deepcopy(trunk), 64, n_neg=16, nce_loss=loss, size_crops=[32], stats=DIGITS_STATS)
+    pirl = PIRL(copy.deepcopy(trunk), 64, 'jigsaw', pirl_lambda=0., n_neg=16, nce_loss=loss, size_crops=[32], stats=DIGITS_STATS)
     pirl.f.load_state_dict(npid.head.state_dict()); pirl.bank.load_state_dict(npid.bank.state_dict())
     x, xt, idx = torch.randn(4, 3, 32, 32), torch.randn(4, 9, 3, 8, 8), torch.tensor([1, 9, 30, 63])
     for step in range(2):
         set_seed(step); l1, _ = npid(x, idx)
         set_seed(step); l2, _ = pirl([x, xt], idx)
         assert l1.item() == l2.item()
-        npid.after_step(); pirl.after_step()
+        npid.after_step(0); pirl.after_step(0)
     assert torch.equal(npid.bank.mem, pirl.bank.mem)
-    set_seed(0); l3, _ = PIRL(copy.deepcopy(trunk), 64, lam=0.5, n_neg=16, loss=loss)([x, xt], idx)
+    set_seed(0); l3, _ = PIRL(copy.deepcopy(trunk), 64, pirl_lambda=0.5, n_neg=16, nce_loss=loss)([x, xt], idx)
     assert l3.item() != l1.item()
 
 
@@ -86,11 +86,11 @@ def f_by_hand(pirl, x):
 def test_memory_takes_f_of_the_untransformed_image(pretext):
     "After a step, bank rows = normalize(0.5·m + 0.5·f(v_I)), f computed by hand from the untransformed view."
     set_seed(0)
-    pirl = PIRL(SmallConvNet(), 50, pretext, n_neg=8, size=32, stats=DIGITS_STATS).eval()
+    pirl = PIRL(SmallConvNet(), 50, pretext, n_neg=8, size_crops=[32], stats=DIGITS_STATS).eval()
     x, index = torch.randn(4, 3, 32, 32), torch.tensor([1, 20, 33, 49])
     xt = torch.randn(4, 9, 3, 8, 8) if pretext == 'jigsaw' else torch.randn(4, 3, 32, 32)
     m0 = pirl.bank.mem[index].clone()
-    pirl([x, xt], index); pirl.after_step()
+    pirl([x, xt], index); pirl.after_step(0)
     vf = f_by_hand(pirl, x)
     want = torch.nn.functional.normalize(0.5 * m0 + 0.5 * vf, dim=1)
     torch.testing.assert_close(pirl.bank.mem[index], want, atol=1e-5, rtol=0)
@@ -99,8 +99,8 @@ def test_memory_takes_f_of_the_untransformed_image(pretext):
 def test_fill_bank_writes_f_of_the_untransformed_image():
     "fill_bank overwrites each row with f(v_I) (momentum 0), not with g of the pretext view."
     set_seed(0)
-    pirl = PIRL(SmallConvNet(), 50, 'jigsaw', n_neg=8, size=32, stats=DIGITS_STATS).eval()
+    pirl = PIRL(SmallConvNet(), 50, 'jigsaw', n_neg=8, size_crops=[32], stats=DIGITS_STATS).eval()
     x, xt, index = torch.randn(4, 3, 32, 32), torch.randn(4, 9, 3, 8, 8), torch.tensor([1, 20, 33, 49])
-    pirl.fill_bank([([x, xt], None, index)])
+    pirl.write_bank([([x, xt], None, index)])
     vf = f_by_hand(pirl, x)
     torch.testing.assert_close(pirl.bank.mem[index], vf, atol=1e-5, rtol=0)

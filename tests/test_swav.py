@@ -38,8 +38,8 @@ def test_multicrop_forward_equals_each_crop_alone():
     torch.testing.assert_close(z.double(), ref, atol=1e-5, rtol=1e-5)
 
 def test_checkpoint_keeps_queue_and_iteration():
-    m = SwAV(nn.Identity(), nn.Identity(), n_prototypes=5, dim=4, queue_length=6)
+    m = SwAV(nn.Identity(), nn.Identity(), n_prototypes=5, feat_dim=4, queue_length=6)
     with torch.no_grad(): m.queue.normal_(); m.iteration += 7
-    m2 = SwAV(nn.Identity(), nn.Identity(), n_prototypes=5, dim=4, queue_length=6)
+    m2 = SwAV(nn.Identity(), nn.Identity(), n_prototypes=5, feat_dim=4, queue_length=6)
     m2.load_state_dict(m.state_dict())
     assert torch.equal(m2.queue, m.queue) and int(m2.iteration) == 7

@@ -5,8 +5,9 @@ import os, sys, json, subprocess
 from pathlib import Path
 import pytest, torch
 import swav_lit.train as tr
-from swav_lit.train import (get_config, validate, ConfigError, train, load_checkpoint, load_trunk, main, PRESETS,
-                            CKPT_NAME)
+from swav_lit.config import get_config, validate, ConfigError, PRESETS
+from swav_lit.runs import load_checkpoint, load_trunk, CKPT_NAME
+from swav_lit.train import train, main
 
 HERE = Path(__file__).parent
 
@@ -83,13 +84,18 @@ RECIPES = {
                                       freeze_prototypes_iters=5005),
     'imagenet_pirl_800ep': dict(method='pirl', data='imagenet', arch='resnet50', epochs=800, batch_size=1024,
                                 optimizer='sgd', lr=0.12, final_lr=0.00012, schedule='cosine', warmup_epochs=0,
-                                momentum=0.9, wd=1e-4, n_neg=32_000, nce_tau=0.07, pirl_lambda=0.5, pretext='jigsaw'),
+                                momentum=0.9, wd=1e-4, n_neg=32_000, nce_tau=0.07, pirl_lambda=0.5, pretext='jigsaw',
+                                jigsaw_crop=255, min_scale_crops=[0.08], lars_exclude_bn_bias=True),
     'imagenet_npid_200ep': dict(method='npid', data='imagenet', arch='resnet50', epochs=200, batch_size=256,
                                 optimizer='sgd', lr=0.03, momentum=0.9, n_neg=4096, nce_tau=0.07, bank_momentum=0.5,
                                 feat_dim=128),
     'cifar10_swav': dict(method='swav', data='cifar10', arch='resnet18', cifar_stem=True, batch_size=256,
-                         optimizer='lars', lr=0.6, queue_length=3840, epoch_queue_starts=50,
-                         freeze_prototypes_iters=2 * (50_000 // 256), n_prototypes=3000),
+                         optimizer='lars', lr=0.6, queue_length=3840, epoch_queue_starts=50, trust_coef=0.02, lars_clip=True,
+                         freeze_prototypes_iters=2 * (50_000 // 256), n_prototypes=3000, min_scale_crops=[0.08],
+                         lars_exclude_bn_bias=True),
+    'cifar10_npid': dict(method='npid', data='cifar10', arch='resnet18', cifar_stem=True, batch_size=128, epochs=200,
+                         optimizer='sgd', lr=0.03, schedule='step', lr_steps=[120, 160], momentum=0.9, wd=5e-4,
+                         n_neg=4096, nce_tau=0.1, bank_momentum=0.5, feat_dim=128, min_scale_crops=[0.2]),
 }
 
 @pytest.mark.parametrize('name', list(RECIPES))

@@ -17,7 +17,9 @@ entries exceed 1 (NPID's Z, ~1e8 once the bank is filled) (observed ~1e-7).
 import sys
 from pathlib import Path
 import pytest, torch
-from swav_lit.train import train, load_checkpoint, build_method
+from swav_lit.train import train
+from swav_lit.runs import load_checkpoint
+from swav_lit.build import build_method
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))

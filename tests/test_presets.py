@@ -1,0 +1,69 @@
+"""Each preset holds what its source publishes, read from what the trainer builds from it (the method's views, the
+optimiser's groups, the schedule), not only from the config's fields:
+- `imagenet_pirl_800ep`: the PIRL paper (Sec. 4) and VISSL's `pirl_jigsaw_4node_resnet.yaml`: 64 px jigsaw patches from
+  255 px crops (scale 0.6-1), the image view a 224 px crop at scale (0.08, 1), SGD lr 0.12 cosine to 0.00012 over 800
+  epochs, wd 1e-4 not on BatchNorm and biases (`regularize_bn/bias: False`), 32,000 negatives, τ 0.07, λ 0.5;
+- `imagenet_npid_200ep`: lemniscate.pytorch main.py: lr 0.03, x0.1 at epochs 120 and 160, crop scale (0.2, 1);
+- `cifar10_npid`: lemniscate.pytorch cifar.py: lr 0.03, x0.1 at epochs 120 and 160 of 200, batch 128, wd 5e-4, crop
+  scale (0.2, 1), τ 0.1, 4096 negatives;
+- `cifar10_swav`: solo-learn scripts/pretrain/cifar/swav.yaml + augmentations/symmetric.yaml: LARS (η 0.02, clipped)
+  lr 0.6, wd 1e-6, neither on BatchNorm and biases (`exclude_bias_n_norm: True`), crops 2x32 at scale (0.08, 1);
+- `imagenet_swav_*`: facebookresearch/swav's scripts: LARS and weight decay on every parameter."""
+import pytest, torch
+import torchvision.transforms as T
+from swav_lit.config import get_config
+from swav_lit.build import build_method, make_optimizer, lr_at, LARS
+from swav_lit.pirl import Jigsaw
+
+def views_of(name, n_data=8):
+    cfg = get_config(name)
+    return cfg, build_method(cfg, n_data)
+
+def crop(t) -> T.RandomResizedCrop:
+    "The RandomResizedCrop of a view transform (a T.Compose) or of a Jigsaw."
+    if isinstance(t, Jigsaw): return t.crop_tfm
+    return next(x for x in t.transforms if isinstance(x, T.RandomResizedCrop))
+
+def groups(cfg, m):
+    "Per optimiser group: (number of 1-d tensors, of >1-d tensors, weight decay, LARS on)."
+    opt = make_optimizer(m, cfg)
+    return opt, [(sum(p.ndim <= 1 for p in g['params']), sum(p.ndim > 1 for p in g['params']), g['weight_decay'],
+                  g.get('lars', True)) for g in opt.param_groups]
+
+def test_imagenet_pirl_800ep():
+    cfg, m = views_of('imagenet_pirl_800ep')
+    image, jig = m.transform.tfms
+    assert isinstance(jig, Jigsaw) and crop(jig).size == (255, 255) and crop(jig).scale == (0.6, 1.0)
+    assert (jig.grid, jig.cell, jig.patch) == (3, 85, 64)
+    assert crop(image).size == (224, 224) and crop(image).scale == (0.08, 1.0)
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and g[0][0] == 0 and g[0][2] == 1e-4 and g[1][1] == 0 and g[1][2] == 0.
+    spe = 1_281_167 // 1024
+    assert lr_at(0, cfg, spe) == pytest.approx(0.12) and lr_at(800 * spe, cfg, spe) == pytest.approx(0.00012)
+    assert (cfg.n_neg, cfg.nce_tau, cfg.pirl_lambda, cfg.bank_momentum, cfg.feat_dim) == (32_000, 0.07, 0.5, 0.5, 128)
+
+@pytest.mark.parametrize('name,spe,scale', [('imagenet_npid_200ep', 1_281_167 // 256, 0.2), ('cifar10_npid', 50_000 // 128, 0.2)])
+def test_npid_step_schedules(name, spe, scale):
+    cfg, m = views_of(name)
+    assert [round(lr_at(e * spe, cfg, spe), 8) for e in (0, 119, 120, 159, 160, cfg.epochs - 1)] == \
+           [0.03, 0.03, 0.003, 0.003, 0.0003, 0.0003]
+    assert crop(m.transform).scale == (scale, 1.0)
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and len(g) == 1  # weight decay on every parameter, as the reference code
+    if name == 'cifar10_npid':
+        assert (cfg.epochs, cfg.batch_size, cfg.wd, cfg.nce_tau, cfg.n_neg, crop(m.transform).size) == (200, 128, 5e-4, 0.1, 4096, (32, 32))
+
+def test_cifar10_swav():
+    cfg, m = views_of('cifar10_swav')
+    assert [crop(t).scale for t in m.transform.tfms] == [(0.08, 1.0)] * 2 and crop(m.transform.tfms[0]).size == (32, 32)
+    assert m.batch_transform.min_scale_crops == [0.08] and m.batch_transform.n_crops == [2]
+    opt, g = groups(cfg, m)
+    assert isinstance(opt, LARS) and opt.trust_coef == 0.02 and opt.clip and opt.defaults['lr'] == 0.6
+    (bn1, w1, wd1, lars1), (bn2, w2, wd2, lars2) = g
+    assert bn1 == 0 and wd1 == 1e-6 and lars1 and w2 == 0 and bn2 > 0 and wd2 == 0. and not lars2
+
+def test_imagenet_swav_lars_on_every_parameter():
+    cfg, m = views_of('imagenet_swav_800ep')
+    opt, g = groups(cfg, m)
+    assert isinstance(opt, LARS) and len(g) == 1 and g[0][0] > 0 and g[0][2] == 1e-6 and g[0][3]
+    assert [crop(t).size for t in m.transform.tfms] == [(224, 224)] * 2 + [(96, 96)] * 6
