@@ -60,7 +60,7 @@ def test_lambda0_is_npid(loss):
         set_seed(step); l1, _ = npid(x, idx)
         set_seed(step); l2, _ = pirl([x, xt], idx)
         assert l1.item() == l2.item()
-        npid.after_step(0); pirl.after_step(0)
+        npid.after_step(step); pirl.after_step(step)
     assert torch.equal(npid.bank.mem, pirl.bank.mem)
     set_seed(0); l3, _ = PIRL(copy.deepcopy(trunk), 64, pirl_lambda=0.5, n_neg=16, nce_loss=loss)([x, xt], idx)
     assert l3.item() != l1.item()
