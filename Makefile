@@ -1,5 +1,5 @@
 # Every target runs in the active environment (see README: python3 -m venv .venv && . .venv/bin/activate).
-.PHONY: test check nbtest pytest docs export clean-nbs bench bench-deps
+.PHONY: test check nbtest nbtest-slow pytest docs docs-check export clean-nbs bench bench-deps
 
 test: check nbtest pytest   ## the full suite, as CI runs it
 
@@ -9,11 +9,17 @@ check:                      ## notebooks committed clean, library in sync with t
 nbtest:                     ## every chapter top to bottom (skips `#| slow` cells; `nbdev_test --flags slow` runs them)
 	nbdev_test --do_print --timing
 
+nbtest-slow:                ## every chapter including the `#| slow` cells (CIFAR-10 runs: an hour or more on 2 cores)
+	SWAV_LIT_SLOW=1 nbdev_test --do_print --timing --flags slow
+
 pytest:                     ## tests/ (data errors, the 2-process tests, packaging)
 	python -m pytest tests -q -p no:cacheprovider
 
 docs:                       ## the HTML site in docs/, offline (nbdev_docs where Quarto exists)
 	python tools/build_docs.py
+
+docs-check:                 ## after `make docs`: links, network loads, screenshots (build/docs-check/), prose numbers
+	python tools/check_docs.py && python tools/check_prose_numbers.py
 
 export:                     ## after editing notebooks (not bare nbdev_export: it would copy the assignment markers into swav_lit/)
 	python tools/export.py && nbdev_clean

@@ -13,9 +13,9 @@ import matplotlib.pyplot as plt
 from PIL import Image
 
 # %% auto #0
-__all__ = ['IN_TEST', 'set_seed', 'mix_seed', 'get_rng_state', 'set_rng_state', 'rng_scope', 'default_device', 'checkout_root',
-           'is_dist', 'world_size', 'rank', 'all_reduce_sum', 'all_gather_cat', 'l2norm', 'num_params', 'denorm',
-           'show_images']
+__all__ = ['IN_TEST', 'SLOW_ENV', 'set_seed', 'slow_enabled', 'mix_seed', 'get_rng_state', 'set_rng_state', 'rng_scope',
+           'default_device', 'checkout_root', 'is_dist', 'world_size', 'rank', 'all_reduce_sum', 'all_gather_cat',
+           'l2norm', 'num_params', 'denorm', 'show_images']
 
 # %% ../nbs/00_core.ipynb #8d1625e2
 IN_TEST = bool(os.environ.get('IN_TEST'))  # set by `nbdev_test`: chapters shrink their runs under it
@@ -25,6 +25,29 @@ def set_seed(seed:int=0, rank:int=0):
     s = seed + rank
     random.seed(s); np.random.seed(s % 2**32); torch.manual_seed(s)
     return s
+
+# %% ../nbs/00_core.ipynb #c4a28a54
+SLOW_ENV = 'SWAV_LIT_SLOW'  # =1: run the `#| slow` cells of the chapters
+
+def _test_flags(argv=None) -> set:
+    "The `--flags` passed to the `nbdev_test` that runs this notebook (empty outside `nbdev_test`)."
+    if not os.environ.get('IN_TEST'): return set()
+    import sys
+    argv, out = list(sys.argv if argv is None else argv), set()
+    for i, a in enumerate(argv):
+        if a.startswith('--flags='): out |= set(a.split('=', 1)[1].split())
+        elif a == '--flags':
+            for b in argv[i + 1:]:
+                if b.startswith('-'): break
+                out |= set(b.split())
+    return out
+
+def slow_enabled(what:str='this cell') -> bool:
+    "Should a `#| slow` cell run? Yes if `SWAV_LIT_SLOW=1` or under `nbdev_test --flags slow`; else say how to run it."
+    if os.environ.get(SLOW_ENV, '').strip() not in ('', '0') or 'slow' in _test_flags(): return True
+    print(f"Skipped (slow): {what}. To run it, set {SLOW_ENV}=1 (`os.environ['{SLOW_ENV}'] = '1'` above this cell, "
+          f"or start Jupyter with `{SLOW_ENV}=1 jupyter lab`), or run `nbdev_test --flags slow --path <this notebook>`.")
+    return False
 
 # %% ../nbs/00_core.ipynb #d5da2bf6
 def mix_seed(*xs:int) -> int:
