@@ -37,11 +37,12 @@ def lightly_run(cfg, knn_dls):
     from lightly.transforms.swav_transform import SwaVTransform
     from lightly.models.modules import SwaVProjectionHead, SwaVPrototypes
     from lightly.loss import SwaVLoss
-    from swav_lit.train import build_trunk, build_data, make_optimizer, lr_at, data_stats
+    from swav_lit.build import build_trunk, build_data, make_optimizer, lr_at
+    from swav_lit.data import STATS
     from swav_lit.loop import knn_accuracy
     from swav_lit.core import set_seed
     set_seed(cfg.seed)
-    mean, std = data_stats(cfg)
+    mean, std = STATS[cfg.data]
     tfm = SwaVTransform(crop_sizes=tuple(cfg.size_crops), crop_counts=tuple(cfg.n_crops),
                         crop_min_scales=tuple(cfg.min_scale_crops), crop_max_scales=tuple(cfg.max_scale_crops),
                         cj_strength=cfg.color_strength, gaussian_blur=cfg.blur_prob, normalize=dict(mean=mean, std=std))
@@ -83,12 +84,13 @@ def time_to(rows, target):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--epochs', type=int, default=6)
-    ap.add_argument('--preset', default='cifar10_swav_cpu')
+    ap.add_argument('--preset', default='cifar10_swav_cpu')  # a preset name or a .json config
     a = ap.parse_args()
-    from swav_lit.train import get_config, build_data, eval_transform
+    from swav_lit.config import get_config
+    from swav_lit.build import build_data, eval_view
     from swav_lit.data import SSLDataset
     cfg = get_config(a.preset, epochs=a.epochs)
-    ev = eval_transform(cfg)
+    ev = eval_view(cfg)
     knn_dls = [DataLoader(SSLDataset(build_data(cfg, s), ev), batch_size=512) for s in ('train', 'test')]
     out = RESULTS / '_tta_run'
     lit, knn0 = swav_lit_run(cfg, out)
