@@ -14,7 +14,8 @@ import torchvision.transforms as T
 from torch.utils.data import DataLoader
 from swav_lit.data import SSLDataset, CIFAR10_STATS
 from swav_lit.augment import RandomGaussianBlur
-from swav_lit.multicrop import multicrop_transform, MultiCropBatch
+from swav_lit.multicrop import multicrop_transform
+from swav_lit.augment import MultiCropBatch
 from swav_lit.build import SeededBatchViews
 
 CROPS = dict(size_crops=(32, 16), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14))  # SwAV's scales

@@ -15,15 +15,17 @@ from .data import (Digits, SSLDataset, DatasetError, STATS, targets_of, balanced
                            tv_stl10, image_folder)
 from .augment import eval_transform
 from .models import make_trunk, SmallConvNet
-from .loop import Method
+from .loop import Method, Supervised
 from .nce import NPID
 from .pirl import PIRL
-from .multicrop import MultiCropSwAV, BatchViews
+from .augment import BatchViews
+from .multicrop import MultiCropSwAV
 from .config import Config, ConfigError
 
 # %% auto #0
 __all__ = ['METHODS', 'class_subset', 'build_data', 'eval_view', 'SeededViews', 'SeededBatchViews', 'StepSampler', 'strip_bn',
-           'build_trunk', 'method_args', 'build_method', 'train_views', 'LARS', 'make_optimizer', 'lr_at']
+           'build_trunk', 'method_args', 'needs_labels', 'build_method', 'train_views', 'LARS', 'make_optimizer',
+           'lr_at']
 
 # %% ../nbs/30b_build.ipynb #f5c49e69
 def class_subset(ds, n:int, seed:int=0):
@@ -97,17 +99,23 @@ def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
         trunk = SmallConvNet(tuple(cfg.width * 2**i for i in range(4))) if cfg.arch == 'small' else make_trunk(cfg.arch, cfg.cifar_stem)
     return strip_bn(trunk) if cfg.norm == 'none' else trunk
 
-METHODS = {'npid': NPID, 'pirl': PIRL, 'swav': MultiCropSwAV}  # Config.method -> constructor (arguments: Config field names)
+METHODS = {'npid': NPID, 'pirl': PIRL, 'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
 
 def method_args(ctor, cfg:Config) -> dict:
     "The fields of `cfg` that `ctor` takes, by name: one name per knob from the Config to the constructor."
     names = {f.name for f in fields(cfg)}
     return {p: getattr(cfg, p) for p in inspect.signature(ctor).parameters if p in names}
 
-def build_method(cfg:Config, n_data:int, trunk:nn.Module|None=None) -> Method:
-    "The `Method` named by `cfg.method` around `trunk` (default `build_trunk(cfg)`), for `n_data` training images."
+def needs_labels(cfg:Config) -> bool:
+    "Whether the method of `cfg` trains on the labels (the supervised baseline): `build_method` then needs them."
+    return 'labels' in inspect.signature(METHODS[cfg.method]).parameters
+
+def build_method(cfg:Config, n_data:int, trunk:nn.Module|None=None, labels=None) -> Method:
+    "The `Method` named by `cfg.method` around `trunk` (default `build_trunk(cfg)`), for `n_data` training images (`labels` (N,): theirs)."
     trunk, ctor = build_trunk(cfg) if trunk is None else trunk, METHODS[cfg.method]
-    extra = {k: v for k, v in dict(n_data=n_data, stats=STATS[cfg.data]).items() if k in inspect.signature(ctor).parameters}
+    if needs_labels(cfg) and labels is None:
+        raise ConfigError(f"method={cfg.method!r} trains on the labels: build_method(cfg, n_data, labels=targets_of(dataset))")
+    extra = {k: v for k, v in dict(n_data=n_data, stats=STATS[cfg.data], labels=labels).items() if k in inspect.signature(ctor).parameters}
     with rng_scope(cfg.seed): return ctor(trunk, **extra, **method_args(ctor, cfg))  # heads, prototypes: the same on every rank
 
 def train_views(cfg:Config, ds, method:Method):

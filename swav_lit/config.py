@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PRESETS', 'ConfigError', 'Config', 'validate', 'get_config', 'show_config', 'resolve_norm', 'parse_overrides']
+__all__ = ['PRESETS', 'SUPERVISED_REFERENCE', 'ConfigError', 'Config', 'supervised_reference', 'validate', 'get_config',
+           'show_config', 'resolve_norm', 'parse_overrides']
 
 # %% ../nbs/30a_config.ipynb #abf65f62
 class ConfigError(ValueError):
@@ -19,7 +20,7 @@ class ConfigError(ValueError):
 class Config:
     "Every knob of a run. Defaults: SwAV on the digits; `PRESETS` holds the named runs; `validate` checks them."
     name: str = 'digits_swav'
-    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid'
+    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'supervised' (the baseline: labels)
     # data and trunk
     data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet'
     data_root: str = ''                  # '' = the default place of `data` (imagenet needs it)
@@ -62,10 +63,10 @@ class Config:
     max_scale_crops: list[float] = field(default_factory=lambda: [1.0])
     crops_for_assign: list[int] = field(default_factory=lambda: [0, 1])
     collapse_after: int = 1000           # SwAV warns if its loss is still at ln K after this many iterations
-    color_strength: float = 1.0          # SwAV's views: colour distortion strength s
+    color_strength: float = 1.0          # SwAV's views: colour distortion strength s (NPID, PIRL, supervised: 0.5 always)
     blur_prob: float = 0.5               # SwAV's views: probability of Gaussian blur
-    aug: str = 'auto'                    # SwAV's views: 'pil' (per image) | 'batched' (MultiCropBatch) | 'auto' (batched
-                                         # for equal-size images: digits, cifar10, stl10)
+    aug: str = 'auto'                    # 'pil' (per image) | 'batched' (a uint8 batch at once, seeded per image) | 'auto'
+                                         # (batched where the method has it, for equal-size images: digits, cifar10, stl10)
     channels_last: bool = True           # the network's 4-d weights in channels-last memory (faster convolutions)
     compile: bool = False                # torch.compile the trunk (in place: checkpoints unchanged); pays off on GPUs
     # NPID and PIRL
@@ -110,6 +111,14 @@ _CIFAR_SWAV = dict(_CIFAR, method='swav', batch_size=256, optimizer='lars', lr=0
                    freeze_prototypes_iters=2 * (50_000 // 256), n_prototypes=3000, feat_dim=128, hidden_dim=2048,
                    eps=0.05, tau=0.1, min_scale_crops=[0.08], lars_exclude_bn_bias=True, norm='auto')
 _STL = dict(data='stl10', cifar_stem=False, size_crops=[96], knn_every=10)
+# CIFAR-10 on 2 CPU cores (issue 13): the small convnet (width 16), 32 px crops at (0.2, 1), colour 0.5, no blur, batched views
+_CPU = dict(data='cifar10', arch='small', width=16, cifar_stem=False, batch_size=256, size_crops=[32], min_scale_crops=[0.2],
+            max_scale_crops=[1.0], color_strength=0.5, blur_prob=0.0, workers=1, cpu=True, knn_every=2)
+_CPU_SWAV = dict(_CPU, method='swav', optimizer='lars', lr=0.6, final_lr=0.0006, wd=1e-6, trust_coef=0.02, lars_clip=True,
+                 lars_exclude_bn_bias=True, n_prototypes=100, feat_dim=128, hidden_dim=512, eps=0.05, tau=0.1,
+                 freeze_prototypes_iters=100, queue_length=0, n_crops=[2], crops_for_assign=[0, 1], epochs=18)
+_CPU_NPID = dict(_CPU, method='npid', optimizer='sgd', lr=0.03, momentum=0.9, wd=5e-4, schedule='cosine', final_lr=0.0,
+                 n_neg=1024, nce_tau=0.1, bank_momentum=0.5, feat_dim=128, batch_size=128, epochs=15)
 
 PRESETS = {
     'digits_swav': dict(  # the SwAV chapter's digits run (eps 0.02, colour 0.5, no blur, K 50) with the
@@ -136,11 +145,35 @@ PRESETS = {
     'imagenet_npid_200ep': dict(  # lemniscate.pytorch main.py
         _IMAGENET_NCE, method='npid', epochs=200, batch_size=256, lr=0.03, schedule='step', lr_steps=[120, 160],
         n_neg=4096),
+    # CIFAR-10 on 2 CPU cores, all 50,000 training images, each under 20 minutes (issue 13; measured by the lead's runs)
+    'cifar10_swav_cpu': _CPU_SWAV,  # SwAV, 2x32 px crops, K 100, LARS as solo-learn's: about 16 min
+    'cifar10_swav_mc_cpu': dict(_CPU_SWAV, epochs=10, n_crops=[2, 6], size_crops=[32, 16], min_scale_crops=[0.2, 0.25],
+                                max_scale_crops=[1.0, 0.6]),  # SwAV with multi-crop, 2x32 + 6x16 px, 10 epochs
+    'cifar10_npid_cpu': _CPU_NPID,  # NPID, lemniscate's SGD and NCE with 1,024 negatives, cosine, 15 epochs
+    'cifar10_pirl_cpu': dict(_CPU_NPID, method='pirl', nce_loss='pirl', nce_tau=0.07, pirl_lambda=0.5, pretext='rotation',
+                             epochs=12),  # PIRL with the rotation pretext (batched views), 12 epochs
+    'cifar10_supervised_cpu': dict(_CPU_NPID, method='supervised', lr=0.05, epochs=15),  # the same trunk with labels: the reference
 }
+
+# preset -> the supervised run of the same trunk, data and budget: its command and, once measured and committed, its accuracies
+SUPERVISED_REFERENCE = {
+    'digits_swav': {'command': 'swav_lit_train --config digits_swav --method supervised', 'kNN k=20': 0.947,
+                    'linear probe': 0.967, 'source': 'measured on this project: seed 0, 15 epochs, 2 CPU cores'},
+    **{p: dict(command='swav_lit_train --config cifar10_supervised_cpu')
+       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu')},
+}
+_SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_size', 'size_crops', 'seed')
+
+def supervised_reference(cfg:Config) -> dict|None:
+    "The supervised run beside `cfg`: {'command', and the committed accuracies if its preset's run matches `cfg`'s data and budget}; None for a supervised run."
+    if cfg.method == 'supervised': return None
+    ref = dict(SUPERVISED_REFERENCE.get(cfg.name, dict(command=f'swav_lit_train --config {cfg.name} --method supervised')))
+    same = cfg.name in PRESETS and all(getattr(cfg, k) == PRESETS[cfg.name].get(k, getattr(Config, k, None)) for k in _SAME_BUDGET)
+    return ref if same else dict(command=ref['command'])
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid'), data=('digits', 'cifar10', 'stl10', 'imagenet'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
@@ -206,7 +239,8 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         need(len(c.crops_for_assign) >= 1 and all(0 <= i < c.n_crops[0] for i in c.crops_for_assign),
              f'crops_for_assign={c.crops_for_assign} must index the large crops: 0..{c.n_crops[0] - 1}')
     if c.aug == 'batched':
-        need(c.method == 'swav', f"aug='batched' makes SwAV's multi-crop views; method={c.method!r} needs aug='pil' (or 'auto')")
+        need(c.method != 'pirl' or c.pretext == 'rotation', f"aug='batched': PIRL's pretext={c.pretext!r} cuts its patches per "
+             "image; use aug='pil' (or 'auto'), or pretext='rotation'")
         need(c.data != 'imagenet', "aug='batched' crops a batch of equal-size images; ImageNet's differ in size: use aug='pil' (or 'auto')")
     if c.queue_length:
         need(c.queue_length >= c.batch_size, f'queue_length={c.queue_length} is shorter than a global batch '

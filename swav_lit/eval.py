@@ -11,7 +11,8 @@ from torch.utils.data import DataLoader, Subset
 from .core import set_seed, default_device
 from .data import SSLDataset, targets_of, balanced_indices
 from .augment import eval_transform
-from .loop import features, frozen_probes
+from .loop import features, frozen_probes, accuracy_table, knn_ks
+from .config import supervised_reference
 from .build import build_trunk, build_data, eval_view
 from .runs import load_trunk
 
@@ -143,25 +144,28 @@ def _epochs(e:int, published:int) -> str:
     return f'{e} epochs' if e == published else f'{e} of {published} epochs (REDUCED)'
 
 def evaluate(trunks, train_ds, test_ds, tfm=None, knn:bool=True, linear:str|None='quick', semisup=(1, 10),
-             k:int=200, tau:float=0.07, wd:float=1e-3, linear_epochs:int=100, semisup_epochs:int=20,
-             semisup_lr:tuple|None=None, seed:int=0, device=None, workers:int=0, file=None, progress:bool=False) -> list[dict]:
-    "Run the protocols on `trunks` ({name: trunk} or one trunk); print and return one row per protocol: {metric, name: acc, protocol}."
+             k=None, tau:float=0.07, wd:float=1e-3, linear_epochs:int=100, semisup_epochs:int=20,
+             semisup_lr:tuple|None=None, seed:int=0, device=None, workers:int=0, file=None, progress:bool=False,
+             pixels:bool=True) -> list[dict]:
+    "Run the protocols on `trunks` ({name: trunk} or one trunk) and, for kNN and the quick probe, raw `pixels`; print and return one row per protocol: {metric, name: acc, protocol}."
     trunks = trunks if isinstance(trunks, dict) else {'trunk': trunks}
     if device is not None: trunks = {n: t.to(device) for n, t in trunks.items()}
     tfm = tfm or eval_transform()
     N, C = len(train_ds), int(targets_of(train_ds).max()) + 1
+    ks = knn_ks(N, C) if k is None else [k] if isinstance(k, int) else list(k)  # the rule k <= N/(2C), or the ks given
     rows = []
     def report(metric, accs, protocol):
         rows.append(dict(metric=metric, **accs, protocol=protocol))
         print(f'{metric:<16}' + ''.join(f'{n} {a:6.1%}   ' for n, a in accs.items()) + f'| {protocol}', file=file, flush=True)
     if knn or linear == 'quick':  # one pass over the data per trunk for both frozen-feature measures
-        probes = {n: frozen_probes(t, train_ds, test_ds, tfm, knn, linear == 'quick', k, tau, wd, workers=workers)
-                  for n, t in trunks.items()}
-    if knn:
-        report('kNN', {n: p['knn'] for n, p in probes.items()},
-               f'weighted kNN, k={k}, tau={tau}, cosine on frozen features; bank: {N} labelled train images')
+        probes = accuracy_table(trunks, train_ds, test_ds, tfm, ks if knn else [], pixels, tau, linear == 'quick', wd,
+                                device=device, workers=workers)
+    for kk in ks if knn else []:
+        report(f'kNN k={kk}', {n: p[f'kNN k={kk}'] for n, p in probes.items()},
+               f'weighted kNN, k={kk}, tau={tau}, cosine on frozen features' + (' (raw pixels: the view, centred)' if pixels else '')
+               + f'; bank: {N} labelled train images' + (f'; k <= N/(2C) = {N // (2 * C)}' if k is None else ''))
     if linear == 'quick':
-        report('linear (quick)', {n: p['linear'] for n, p in probes.items()},
+        report('linear (quick)', {n: p['linear probe'] for n, p in probes.items()},
                f'quick linear probe (not the SwAV protocol): logistic regression on cached frozen features, '
                f'standardised, full-batch L-BFGS (100 it), wd {wd:g}, {N} train labels, no augmentation')
     elif linear == 'swav':
@@ -197,7 +201,8 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     p = argparse.ArgumentParser(prog='swav_lit_eval', description='Evaluate the trunk of a swav_lit checkpoint beside the '
         'same trunk at random init; every accuracy is printed with its protocol. No protocol flag: --knn --linear quick --semisup 1,10.')
     p.add_argument('checkpoint', help='a run folder holding checkpoint.pt, or a checkpoint file')
-    p.add_argument('--knn', action='store_true', help="weighted kNN (k and tau from the run's config: 200, 0.07)")
+    p.add_argument('--knn', action='store_true', help="weighted kNN (tau from the run's config, 0.07; k: 20 and 200 where k <= N/(2C))")
+    p.add_argument('--knn-k', type=int, nargs='+', help='the kNN k instead of the rule, e.g. --knn-k 200')
     p.add_argument('--linear', choices=('quick', 'swav'), help="linear probe on frozen features: 'quick' (cached features, "
                    "L-BFGS, seconds) or 'swav' (SwAV's protocol: 100 epochs SGD lr 0.3, cosine)")
     p.add_argument('--semisup', help='label percentages for SwAV semi-supervised fine-tuning, e.g. 1,10')
@@ -206,7 +211,7 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     p.add_argument('--semisup-lr', help='TRUNK,HEAD learning rates of --semisup (published: 0.02,5 for 1%%, 0.01,0.2 for 10%%)')
     p.add_argument('--full', action='store_true', help='published epochs even on a CPU')
     p.add_argument('--cpu-budget', type=int, default=20000, help='on a CPU, images each trained protocol may see (default 20000)')
-    p.add_argument('--no-baseline', action='store_true', help='skip the random-init trunk')
+    p.add_argument('--no-baseline', action='store_true', help='skip the baselines: raw pixels and the random-init trunk')
     p.add_argument('--device', help='cpu, cuda, cuda:1, mps (default: CUDA if present, else CPU)')
     p.add_argument('--seed', type=int, default=0, help='seed of the label subsets, the probe init and the data order')
     p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes')
@@ -228,10 +233,16 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     trunks = {'trained': trunk} if a.no_baseline else {'trained': trunk, 'random init': build_trunk(cfg)}
     print(f'swav_lit_eval: {a.checkpoint}: run {cfg.name!r} ({cfg.method}, {cfg.arch} trunk, {cfg.data}, '
           f'{cfg.epochs} epochs configured); {len(train_ds)} train / {len(test_ds)} test labelled images; device {dev}'
-          + ('' if a.no_baseline else f'; random init = the same trunk from seed {cfg.seed}'), flush=True)
-    return evaluate(trunks, train_ds, test_ds, eval_view(cfg), knn=a.knn, linear=a.linear, semisup=pcts,
-                    k=cfg.knn_k, tau=cfg.knn_tau, linear_epochs=lin_ep, semisup_epochs=semi_ep, semisup_lr=semi_lr, seed=a.seed,
-                    device=dev, workers=a.workers, progress=a.progress)
+          + ('' if a.no_baseline else f'; random init = the same trunk from seed {cfg.seed}; raw pixels = the evaluation view'), flush=True)
+    rows = evaluate(trunks, train_ds, test_ds, eval_view(cfg), knn=a.knn, linear=a.linear, semisup=pcts,
+                    k=a.knn_k, tau=cfg.knn_tau, linear_epochs=lin_ep, semisup_epochs=semi_ep, semisup_lr=semi_lr, seed=a.seed,
+                    device=dev, workers=a.workers, progress=a.progress, pixels=not a.no_baseline)
+    ref = supervised_reference(cfg)
+    if ref is not None and not a.no_baseline:  # the supervised reference: committed numbers, or how to measure them
+        got = {c: v for c, v in ref.items() if c not in ('command', 'source')}
+        print('supervised      ' + (', '.join(f'{c} {v:6.1%}' for c, v in got.items()) + f' | committed: `{ref["command"]}`'
+                                    if got else f'not measured: run `{ref["command"]}`'), flush=True)
+    return rows
 
 def main(argv:list[str]|None=None) -> None:
     "The `swav_lit_eval` console script: `cli`, returning None so that the process exits with status 0."

@@ -10,13 +10,14 @@ import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from .core import default_device, l2norm
-from .data import SSLDataset, DIGITS_STATS
-from .augment import eval_transform
+from .data import SSLDataset, DIGITS_STATS, IMAGENET_STATS, targets_of
+from .augment import eval_transform, view_transform, ViewBatch
 from .models import embed
 
 # %% auto #0
-__all__ = ['Method', 'to_device', 'train_step', 'fit', 'plot_history', 'knn_predict', 'knn_top1', 'knn_accuracy', 'knn_features',
-           'knn_monitor', 'features', 'fit_logreg', 'linear_probe_features', 'frozen_probes']
+__all__ = ['Method', 'to_device', 'train_step', 'fit', 'plot_history', 'Supervised', 'knn_predict', 'knn_top1', 'knn_accuracy',
+           'knn_features', 'knn_ks', 'knn_monitor', 'features', 'fit_logreg', 'linear_probe_features', 'frozen_probes',
+           'pixel_features', 'probe_features', 'accuracy_table', 'show_table']
 
 # %% ../nbs/05_loop.ipynb #1e251f61
 class Method(nn.Module):
@@ -103,6 +104,23 @@ def plot_history(hist, keys=('loss',), ax=None, title=None):
     ax.set_xlabel('step'); ax.legend(); ax.set_title(title or '')
     return ax
 
+# %% ../nbs/05_loop.ipynb #ef6cc781
+class Supervised(Method):
+    "The supervised baseline: `trunk` + a linear classifier `fc`, cross-entropy on one augmented view; `labels` (N,) looked up by `index`."
+    def __init__(self, trunk:nn.Module, labels, size_crops=(224,), min_scale_crops=(0.2,), max_scale_crops=(1.0,),
+                 stats=IMAGENET_STATS):
+        super().__init__()
+        labels = torch.as_tensor(labels).long()
+        self.trunk, self.fc = trunk, nn.Linear(trunk.dim, int(labels.max()) + 1)
+        self.register_buffer('labels', labels)
+        kw = dict(scale=(min_scale_crops[0], max_scale_crops[0]), color_strength=0.5, blur_prob=0., stats=stats)  # NPID's view
+        self.transform, self.batch_transform = view_transform(size_crops[0], **kw), ViewBatch(size_crops[0], **kw)
+
+    def forward(self, views:torch.Tensor, index:torch.Tensor):
+        "views (B,3,H,W), one augmented view per image; index (B,) -> (cross-entropy, logs)."
+        logits, y = self.fc(self.trunk(views)), self.labels[index]
+        return F.cross_entropy(logits, y), {'train_acc': (logits.argmax(1) == y).float().mean().item()}
+
 # %% ../nbs/05_loop.ipynb #252248fc
 @torch.no_grad()
 def knn_predict(f:torch.Tensor, bank:torch.Tensor, bank_y:torch.Tensor, n_classes:int, k:int=200,
@@ -130,6 +148,12 @@ def knn_accuracy(trunk:nn.Module, train_dl, test_dl, k:int=200, tau:float=0.07, 
 def knn_features(htr, ytr, hte, yte, k:int=200, tau:float=0.07) -> float:
     "Weighted kNN top-1 accuracy from cached features: bank htr (N,d), ytr (N,); queries hte (M,d), yte (M,)."
     return knn_top1(l2norm(hte), yte, l2norm(htr), ytr, k, tau)
+
+# %% ../nbs/05_loop.ipynb #305da8a3
+def knn_ks(n_bank:int, n_classes:int, ks=(20, 200)) -> list[int]:
+    "The standard `ks` with k <= `n_bank` / (2·`n_classes`) (at most half of one class's share of the bank votes); else [that bound]."
+    lim = n_bank // (2 * n_classes)
+    return [k for k in ks if k <= lim] or [max(1, lim)]
 
 # %% ../nbs/05_loop.ipynb #158b29b7
 def knn_monitor(method:Method, train_dl, test_dl, every:int=1, **kw):
@@ -179,3 +203,40 @@ def frozen_probes(trunk:nn.Module, train_ds, test_ds, tfm=None, knn:bool=True, l
     "{'knn': weighted kNN, 'linear': quick linear probe} top-1 accuracy on `test_ds` of frozen `trunk`, from one pass over each data set."
     f = (*features(trunk, train_ds, tfm, bs, device, workers), *features(trunk, test_ds, tfm, bs, device, workers))
     return ({'knn': knn_features(*f, k, tau)} if knn else {}) | ({'linear': linear_probe_features(*f, wd, steps)[0]} if linear else {})
+
+# %% ../nbs/05_loop.ipynb #1afe1136
+@torch.no_grad()
+def pixel_features(train_ds, test_ds, tfm=None, bs:int=256, workers:int=0):
+    "Raw-pixel features of labelled `train_ds`, `test_ds`: the view `tfm` (default `eval_transform()`) flattened, centred on the training mean -> (htr, ytr, hte, yte)."
+    def flat(ds):
+        xs, ys = zip(*[(x.flatten(1), y) for x, y, _ in DataLoader(SSLDataset(ds, tfm or eval_transform()), batch_size=bs, num_workers=workers)])
+        return torch.cat(xs), torch.cat(ys)
+    (htr, ytr), (hte, yte) = flat(train_ds), flat(test_ds)
+    mu = htr.mean(0)
+    return htr - mu, ytr, hte - mu, yte
+
+def probe_features(htr, ytr, hte, yte, ks=(200,), tau:float=0.07, linear:bool=True, wd:float=1e-3, steps:int=100) -> dict:
+    "{'kNN k=<k>': weighted kNN for each k of `ks`, 'linear probe': quick linear probe}: top-1 accuracies from cached features."
+    out = {f'kNN k={k}': knn_features(htr, ytr, hte, yte, k, tau) for k in ks}
+    if linear: out['linear probe'] = linear_probe_features(htr, ytr, hte, yte, wd, steps)[0]
+    return out
+
+def accuracy_table(trunks:dict, train_ds, test_ds, tfm=None, ks=None, pixels:bool=True, tau:float=0.07, linear:bool=True,
+                   wd:float=1e-3, steps:int=100, bs:int=256, device=None, workers:int=0) -> dict:
+    "{'raw pixels' (with `pixels`), then each name of `trunks` ({name: trunk}): `probe_features`}, all on the same data; `ks` default `knn_ks`."
+    ks = ks or knn_ks(len(train_ds), int(targets_of(train_ds).max()) + 1)
+    res = {'raw pixels': probe_features(*pixel_features(train_ds, test_ds, tfm, bs, workers), ks, tau, linear, wd, steps)} if pixels else {}
+    for name, t in trunks.items():
+        f = (*features(t, train_ds, tfm, bs, device, workers), *features(t, test_ds, tfm, bs, device, workers))
+        res[name] = probe_features(*f, ks, tau, linear, wd, steps)
+    return res
+
+def show_table(res:dict, title:str='', notes=(), file=None):
+    "Print `res` ({row: {column: accuracy}} or {row: 'a line of text'}) as a table: one row per feature, one column per measure."
+    cols = list(dict.fromkeys(c for r in res.values() if isinstance(r, dict) for c in r))
+    w = max(14, *(len(n) + 2 for n in res))
+    if title: print(title, file=file)
+    print('  ' + ' ' * w + ''.join(f'{c:>14s}' for c in cols), file=file)
+    for name, r in res.items():
+        print(f'  {name:{w}s}' + (''.join(f'{r[c]:14.3f}' if c in r else f'{"-":>14s}' for c in cols) if isinstance(r, dict) else r), file=file)
+    for n in notes: print(f'  {n}', file=file)

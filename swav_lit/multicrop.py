@@ -4,17 +4,13 @@
 
 # %% ../nbs/22_multicrop.ipynb #f9fa95a8
 from __future__ import annotations
-import math
-import torch, torch.nn as nn, torch.nn.functional as F
-from torch.utils.data import default_collate
-from torchvision.ops import roi_align
+import torch, torch.nn as nn
 from .data import IMAGENET_STATS
-from .augment import view_transform, MultiView
+from .augment import view_transform, MultiView, MultiCropBatch, check_crop_lists
 from .swav import SwAV
 
 # %% auto #0
-__all__ = ['MULTICROP_IMAGENET', 'MULTICROP_SMALL', 'TRIES', 'multicrop_transform', 'rrc_boxes', 'batch_color_distortion',
-           'batch_gaussian_blur', 'MultiCropBatch', 'BatchViews', 'crop_groups', 'multicrop_forward', 'MultiCropSwAV']
+__all__ = ['MULTICROP_IMAGENET', 'MULTICROP_SMALL', 'multicrop_transform', 'crop_groups', 'multicrop_forward', 'MultiCropSwAV']
 
 # %% ../nbs/22_multicrop.ipynb #9fa24072
 MULTICROP_IMAGENET = dict(size_crops=(224, 96), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14))
@@ -23,134 +19,9 @@ MULTICROP_SMALL = dict(size_crops=(32, 16), n_crops=(2, 6), min_scale_crops=(0.1
 def multicrop_transform(size_crops=(224, 96), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14),
                         **kw) -> MultiView:
     "PIL image -> list of sum(`n_crops`) tensors, `n_crops[i]` crops of `size_crops[i]` px each, large first; `kw` go to `view_transform`."
-    if not len(size_crops) == len(n_crops) == len(min_scale_crops) == len(max_scale_crops):
-        raise ValueError('size_crops, n_crops, min_scale_crops and max_scale_crops need one entry per resolution')
-    if list(size_crops) != sorted(size_crops, reverse=True):
-        raise ValueError(f'size_crops={size_crops}: list the large crops first (the codes come from crops 0 and 1)')
+    check_crop_lists(size_crops, n_crops, min_scale_crops, max_scale_crops)
     return MultiView([view_transform(s, scale=(lo, hi), **kw)
                       for s, n, lo, hi in zip(size_crops, n_crops, min_scale_crops, max_scale_crops) for _ in range(n)])
-
-# %% ../nbs/22_multicrop.ipynb #2e02ccf4
-def _between(u, lo, hi): return lo + (hi - lo) * u  # uniforms in [0,1) -> [lo, hi)
-
-def rrc_boxes(n:int, H:int, W:int, scale=(0.08, 1.), ratio=(3 / 4, 4 / 3), tries:int=10, u=None) -> torch.Tensor:
-    "`n` boxes (n,4) as (x1,y1,x2,y2) px, drawn as `T.RandomResizedCrop.get_params` draws them: first of `tries` that fits, else the centre."
-    u = torch.rand(n, 2 * tries + 2) if u is None else u  # (n, 2·tries+2) uniforms: areas, log ratios, y, x
-    area = H * W * _between(u[:, :tries], *scale)
-    r = torch.exp(_between(u[:, tries:2 * tries], math.log(ratio[0]), math.log(ratio[1])))
-    w, h = (area * r).sqrt().round(), (area / r).sqrt().round()
-    ok = (w > 0) & (w <= W) & (h > 0) & (h <= H)
-    first = torch.where(ok.any(1), ok.float().argmax(1), -1)  # index of the first try that fits; -1: none did
-    pick = first.clamp(min=0)[:, None]
-    w, h = w.gather(1, pick)[:, 0], h.gather(1, pick)[:, 0]
-    # the fallback: the largest centred crop whose aspect ratio is clamped into `ratio`
-    r0 = W / H
-    fw, fh = (float(W), float(round(W / ratio[0]))) if r0 < ratio[0] else \
-             (float(round(H * ratio[1])), float(H)) if r0 > ratio[1] else (float(W), float(H))
-    none = first < 0
-    w, h = torch.where(none, fw, w), torch.where(none, fh, h)
-    y = torch.where(none, ((H - h) / 2).round(), (u[:, -2] * (H - h + 1)).floor())
-    x = torch.where(none, ((W - w) / 2).round(), (u[:, -1] * (W - w + 1)).floor())
-    return torch.stack([x, y, x + w, y + h], 1)
-
-def _gray(x:torch.Tensor) -> torch.Tensor:
-    "ITU-R 601-2 luma, PIL's `convert('L')`: (N,3,h,w) -> (N,1,h,w)."
-    return (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]
-
-def _blend(a, b, f): return (f * a + (1 - f) * b).clamp(0, 1)  # torchvision's blend: f·img + (1-f)·other
-
-def _hue(x:torch.Tensor, f:torch.Tensor) -> torch.Tensor:
-    "Rotate the hue of x (N,3,h,w) in [0,1] by f (N,1,1,1) turns, through HSV and back."
-    r, g, b = x.unbind(1)
-    mx, mn = x.amax(1), x.amin(1); d = mx - mn
-    dz = torch.where(d == 0, torch.ones_like(d), d)
-    h = torch.where(mx == r, (g - b) / dz % 6, torch.where(mx == g, (b - r) / dz + 2, (r - g) / dz + 4)) / 6
-    h = torch.where(d == 0, torch.zeros_like(h), h)
-    h = (h + f[:, 0]) % 1.0
-    s = torch.where(mx == 0, torch.zeros_like(mx), d / torch.where(mx == 0, torch.ones_like(mx), mx))
-    k = (torch.tensor([5., 3., 1.], device=x.device)[None, :, None, None] + h[:, None] * 6) % 6
-    return mx[:, None] - mx[:, None] * s[:, None] * (torch.minimum(k, 4 - k).clamp(0, 1))
-
-def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2, u=None) -> torch.Tensor:
-    "`color_distortion(s)` on a batch x (N,3,h,w) in [0,1]: each crop its own draws (`u`: (N,10) uniforms), jitter ops in a random order per crop."
-    N = len(x)
-    u = torch.rand(N, 10) if u is None else u
-    b, c, sat, hue = 0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s
-    lo = lambda v: max(0., 1 - v)
-    f = torch.stack([_between(u[:, 0], lo(b), 1 + b), _between(u[:, 1], lo(c), 1 + c),
-                     _between(u[:, 2], lo(sat), 1 + sat), _between(u[:, 3], -hue, hue)], 1)[..., None, None, None]
-    order = u[:, 4:8].argsort(1)                   # a random permutation of the 4 ops per crop, as `T.ColorJitter`
-    jit = u[:, 8] < p_jitter
-    ops = [lambda y, f: (y * f).clamp(0, 1),                                    # brightness: blend with black
-           lambda y, f: _blend(y, _gray(y).mean((1, 2, 3), keepdim=True), f),  # contrast: with the mean grey
-           lambda y, f: _blend(y, _gray(y), f),                                # saturation: with the grey image
-           _hue]
-    x = x.clone()
-    for slot in range(4):
-        for o, op in enumerate(ops):
-            i = (jit & (order[:, slot] == o)).nonzero()[:, 0]
-            if len(i): x[i] = op(x[i], f[i, o])
-    i = (u[:, 9] < p_gray).nonzero()[:, 0]
-    if len(i): x[i] = _gray(x[i]).expand(-1, 3, -1, -1)
-    return x
-
-def batch_gaussian_blur(x:torch.Tensor, p:float=0.5, sigma=(0.1, 2.0), u=None) -> torch.Tensor:
-    "`RandomGaussianBlur(p, sigma)` on a batch x (N,3,h,w): each blurred crop its own σ (`u`: (N,2) uniforms), separable kernel, edges replicated."
-    u = torch.rand(len(x), 2) if u is None else u
-    i = (u[:, 0] < p).nonzero()[:, 0]
-    if not len(i): return x
-    sd = _between(u[i, 1], *sigma)
-    r = int(math.ceil(3 * sigma[1]))
-    t = torch.arange(-r, r + 1, dtype=x.dtype)
-    k = torch.exp(-t[None] ** 2 / (2 * sd[:, None] ** 2)); k = k / k.sum(1, keepdim=True)  # (n, 2r+1)
-    k = k.repeat_interleave(3, 0)                                                            # one per channel
-    y = x[i].reshape(1, -1, *x.shape[-2:])
-    y = F.conv2d(F.pad(y, (r, r, 0, 0), mode='replicate'), k[:, None, None, :], groups=y.shape[1])
-    y = F.conv2d(F.pad(y, (0, 0, r, r), mode='replicate'), k[:, None, :, None], groups=y.shape[1])
-    x = x.clone(); x[i] = y.reshape(len(i), 3, *x.shape[-2:])
-    return x
-
-
-# %% ../nbs/22_multicrop.ipynb #e9e8aac4
-TRIES = 10  # RandomResizedCrop's attempts at a box that fits
-
-class MultiCropBatch:
-    "`multicrop_transform` on a batch: uint8 images (B,3,H,W) -> list of sum(`n_crops`) crops (B,3,s,s), large first."
-    def __init__(self, size_crops=(224, 96), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14),
-                 color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0), p_flip:float=0.5, stats=IMAGENET_STATS):
-        multicrop_transform(size_crops, n_crops, min_scale_crops, max_scale_crops)  # the same checks of the four lists
-        self.size_crops, self.n_crops, self.min_scale_crops, self.max_scale_crops = size_crops, n_crops, min_scale_crops, max_scale_crops
-        self.color_strength, self.blur_prob, self.sigma, self.p_flip = color_strength, blur_prob, sigma, p_flip
-        self.mean, self.std = (torch.tensor(v)[None, :, None, None] for v in stats)
-
-    def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> list:
-        "x: uint8 (B,3,H,W); `seeds`: one per image, each image's draws from its own generator (else torch's)."
-        B, _, H, W = x.shape
-        b = 2 * TRIES + 2                                        # the box's uniforms; then flip 1, colour 10, blur 2
-        n_all, per = sum(self.n_crops), b + 1 + 10 + 2
-        U = torch.rand(B, n_all, per) if seeds is None else \
-            torch.stack([torch.rand(n_all, per, generator=torch.Generator().manual_seed(s)) for s in seeds])
-        x, crops, k = x.float() / 255, [], 0
-        for size, n, lo, hi in zip(self.size_crops, self.n_crops, self.min_scale_crops, self.max_scale_crops):
-            u = U[:, k:k + n].transpose(0, 1).reshape(n * B, per); k += n  # crop-major, as the crops
-            boxes = torch.cat([torch.arange(B).repeat(n)[:, None].float(), rrc_boxes(n * B, H, W, (lo, hi), tries=TRIES, u=u[:, :b])], 1)
-            # all n×B crops of this resolution in one call: each output pixel averages ceil(box/size)² bilinear samples
-            c = roi_align(x, boxes, size, 1.0, -1, aligned=True)   # (n*B,3,size,size), crop-major
-            c = torch.where((u[:, b] < self.p_flip)[:, None, None, None], c.flip(-1), c)
-            c = batch_color_distortion(c, self.color_strength, u=u[:, b + 1:b + 11])
-            if self.blur_prob > 0: c = batch_gaussian_blur(c, self.blur_prob, self.sigma, u=u[:, b + 11:])
-            crops += list(((c - self.mean) / self.std).split(B))
-        return crops
-
-    def __repr__(self): return f'MultiCropBatch({sum(self.n_crops)} crops of {self.size_crops})'
-
-class BatchViews:
-    "DataLoader `collate_fn`: items (uint8 image (3,H,W), label, index) -> (`tfm`(images (B,3,H,W)), labels (B,), indices (B,))."
-    def __init__(self, tfm): self.tfm = tfm
-    def __call__(self, items):
-        x, y, i = default_collate(items)
-        return self.tfm(x), y, i
-
 
 # %% ../nbs/22_multicrop.ipynb #4a90b7f8
 def crop_groups(crops:list) -> list[tuple[int, int]]:

@@ -11,7 +11,7 @@ from .core import l2norm, all_reduce_sum, world_size
 from .data import IMAGENET_STATS
 from .models import LinearHead
 from .loop import Method
-from .npid import MemoryBank, fill_bank, npid_transform, nonparametric_loss
+from .npid import MemoryBank, fill_bank, npid_transform, npid_batch_transform, nonparametric_loss
 
 # %% auto #0
 __all__ = ['sample_negatives', 'NCECriterion', 'nce_loss', 'PIRLNCE', 'make_criterion', 'BankMethod', 'NPID']
@@ -106,6 +106,7 @@ class NPID(BankMethod):
         self.criterion = make_criterion(nce_loss, n_data, nce_tau)
         self.n_data, self.n_neg, self.tau, self.fill_bank = n_data, n_neg, nce_tau, fill_bank
         self.transform = npid_transform(size_crops[0], stats, (min_scale_crops[0], max_scale_crops[0]))  # one view per image
+        self.batch_transform = npid_batch_transform(size_crops[0], stats, (min_scale_crops[0], max_scale_crops[0]))  # per uint8 batch
         self._pending = None  # (index, v) of the last forward, written to the bank in after_step
 
     def bank_embed(self, views): return self.head(self.trunk(views))

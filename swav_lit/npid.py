@@ -9,10 +9,10 @@ import torch, torch.nn as nn
 import torch.nn.functional as F
 from .core import l2norm, is_dist, all_gather_cat
 from .data import IMAGENET_STATS
-from .augment import view_transform
+from .augment import view_transform, ViewBatch
 
 # %% auto #0
-__all__ = ['nonparametric_softmax', 'nonparametric_loss', 'MemoryBank', 'fill_bank', 'npid_transform']
+__all__ = ['nonparametric_softmax', 'nonparametric_loss', 'MemoryBank', 'fill_bank', 'npid_transform', 'npid_batch_transform']
 
 # %% ../nbs/10_npid.ipynb #c1cc5a85
 def nonparametric_softmax(v:torch.Tensor, mem:torch.Tensor, tau:float=0.07) -> torch.Tensor:
@@ -58,3 +58,7 @@ def fill_bank(bank:MemoryBank, embed_fn, dl, device=None):
 def npid_transform(size:int=224, stats=IMAGENET_STATS, scale=(0.2, 1.0), color_strength:float=0.5, p_flip:float=0.5):
     "NPID's single view of a PIL image -> normalised tensor (3,`size`,`size`): crop, flip, jitter, grayscale, no blur."
     return view_transform(size, scale=scale, color_strength=color_strength, blur_prob=0.0, p_flip=p_flip, stats=stats)
+
+def npid_batch_transform(size:int=224, stats=IMAGENET_STATS, scale=(0.2, 1.0), color_strength:float=0.5, p_flip:float=0.5) -> ViewBatch:
+    "`npid_transform` on a uint8 batch (B,3,H,W) -> (B,3,`size`,`size`), each image's view drawn from its own seed (`ViewBatch`)."
+    return ViewBatch(size, scale=scale, color_strength=color_strength, blur_prob=0.0, p_flip=p_flip, stats=stats)

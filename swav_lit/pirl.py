@@ -10,7 +10,7 @@ import torchvision.transforms as T
 from PIL import Image
 from .core import l2norm
 from .data import IMAGENET_STATS
-from .augment import MultiView
+from .augment import MultiView, MultiCropBatch
 from .models import LinearHead
 from .loop import Method
 from .npid import MemoryBank, npid_transform
@@ -18,7 +18,7 @@ from .nce import BankMethod, make_criterion
 
 # %% auto #0
 __all__ = ['PRETEXTS', 'jigsaw_sizes', 'patch_colour', 'Jigsaw', 'unshuffle', 'rot90', 'RandomRot90', 'pretext_transform',
-           'pirl_transform', 'JigsawHead', 'PIRL', 'fg_distances']
+           'pirl_transform', 'RotationPairBatch', 'JigsawHead', 'PIRL', 'fg_distances']
 
 # %% ../nbs/12_pirl.ipynb #13a7810a
 def jigsaw_sizes(size:int, grid:int=3) -> tuple[int, int]:
@@ -93,6 +93,23 @@ def pirl_transform(pretext:str='jigsaw', size:int=224, stats=IMAGENET_STATS, sca
     "PIL image -> [view_I (3,`size`,`size`), view_It]: the standard view (crop `scale`, flip `p_flip`) and the pretext one."
     return MultiView([npid_transform(size, stats, scale, p_flip=p_flip), pretext_transform(pretext, size, stats, scale, p_flip, jigsaw_crop)])
 
+# %% ../nbs/12_pirl.ipynb #169e7b8b
+class RotationPairBatch:
+    "PIRL's rotation views of uint8 images (B,3,H,W) -> [view_I, view_It], each (B,3,`size`,`size`): two NPID views, the second rotated by 90·k°."
+    def __init__(self, size:int=224, stats=IMAGENET_STATS, scale=(0.2, 1.0), p_flip:float=0.5):
+        self.crops = MultiCropBatch((size,), (2,), (scale[0],), (scale[1],), color_strength=0.5, blur_prob=0.,  # npid_transform's
+                                    p_flip=p_flip, stats=stats)
+    def rotations(self, seeds:list[int]) -> torch.Tensor:
+        "k ~ U{0,1,2,3} per image, from a generator seeded with the image's seed ^ 0x5EED: (B,) long."
+        return torch.cat([torch.randint(4, (1,), generator=torch.Generator().manual_seed(s ^ 0x5EED)) for s in seeds])
+    def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> list:
+        "x: uint8 (B,3,H,W); `seeds`: one per image (else torch's generator draws the crops and the rotations)."
+        xi, xt = self.crops(x, seeds)
+        k = torch.randint(4, (len(x),)) if seeds is None else self.rotations(seeds)
+        return [xi, torch.stack([rot90(v, int(q)) for v, q in zip(xt, k)])]
+    def __repr__(self): return f'RotationPairBatch({self.crops.size_crops[0]} px)'
+
+
 # %% ../nbs/12_pirl.ipynb #837d535c
 class JigsawHead(nn.Module):
     "PIRL's g for n patches: per-patch Linear(d->`dim`), concat (n·`dim`), Linear(n·`dim`->`dim`), L2 norm. (B,n,d) -> (B,`dim`)."
@@ -112,6 +129,8 @@ class PIRL(BankMethod):
         super().__init__()
         self.transform = pirl_transform(pretext, size_crops[0], stats, (min_scale_crops[0], max_scale_crops[0]), p_flip,
                                         jigsaw_crop)  # validates `pretext`
+        self.batch_transform = RotationPairBatch(size_crops[0], stats, (min_scale_crops[0], max_scale_crops[0]), p_flip) \
+            if pretext == 'rotation' else None  # the jigsaw's patches are cut per image
         self.trunk, self.f = trunk, LinearHead(trunk.dim, feat_dim)
         self.g = LinearHead(trunk.dim, feat_dim) if pretext == 'rotation' else JigsawHead(trunk.dim, feat_dim)
         self.bank = MemoryBank(n_data, feat_dim, bank_momentum)

@@ -14,10 +14,11 @@ import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 from .core import set_seed, default_device, rng_scope, set_rng_state
-from .data import SSLDataset, DatasetError
-from .loop import Method, train_step, knn_accuracy, frozen_probes
-from .config import Config, ConfigError, PRESETS, get_config, validate, show_config, parse_overrides, resolve_norm
-from .build import (build_data, eval_view, build_trunk, build_method, train_views, strip_bn, make_optimizer,
+from .data import SSLDataset, DatasetError, targets_of
+from .loop import Method, train_step, knn_accuracy, accuracy_table, knn_ks, show_table
+from .config import (Config, ConfigError, PRESETS, get_config, validate, show_config, parse_overrides, resolve_norm,
+                             supervised_reference)
+from .build import (build_data, eval_view, build_trunk, build_method, needs_labels, train_views, strip_bn, make_optimizer,
                             lr_at, SeededViews, StepSampler)
 from .runs import (CKPT_NAME, default_run_dir, atomic_save, load_checkpoint, load_trunk, rank_states, write_csv,
                            plot_run, _tensorboard)
@@ -65,7 +66,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     ds = build_data(cfg, 'ssl')
     spe = len(ds) // cfg.batch_size
     if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
-    method = build_method(cfg, len(ds)) if module is None else module
+    method = build_method(cfg, len(ds), labels=targets_of(ds) if needs_labels(cfg) else None) if module is None else module
     norm = resolve_norm(cfg, world, dev.type == 'cuda')
     if norm == 'syncbn': method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
     if norm == 'none': strip_bn(method)
@@ -76,6 +77,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     model, opt = acc.prepare(method, opt)
     raw = acc.unwrap_model(model)
     data, collate = train_views(cfg, ds, raw)
+    say(f"views: {'batched, a uint8 micro-batch at once' if collate else 'per image (PIL)'}, seeded per image")
     sampler = StepSampler(len(ds), cfg.batch_size, cfg.accum, r, world, cfg.seed)
     dl = DataLoader(data, batch_size=cfg.batch_size // (world * cfg.accum), sampler=sampler, num_workers=cfg.workers,
                     collate_fn=collate, pin_memory=dev.type == 'cuda',
@@ -185,18 +187,23 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
 
 # %% ../nbs/30d_train.ipynb #c6ac90dc
 def report(cfg:Config, checkpoint, device=None) -> dict:
-    "kNN and quick linear-probe accuracy on the held-out split: trained trunk of `checkpoint` vs its random init."
+    "Held-out accuracy of raw pixels, the trunk at random init and the trained trunk of `checkpoint` (+ the supervised reference) -> {row: {column: acc}}."
     device = device or default_device(cfg.cpu)
     trained, _ = load_trunk(checkpoint)
     tr, te = build_data(cfg, 'train'), build_data(cfg, 'test')
-    res = {name: frozen_probes(m.to(device).eval(), tr, te, eval_view(cfg), k=cfg.knn_k, tau=cfg.knn_tau, device=device,
-                               workers=cfg.workers) for name, m in [('trained', trained), ('random init', build_trunk(cfg))]}
-    print(f'\nheld-out accuracy of the {cfg.arch} trunk ({cfg.data}: {len(tr):,} labelled training images, {len(te):,} test images)')
-    print(f'  {"":14s}{"trained":>10s}{"random init":>14s}   protocol')
-    print(f'  {"kNN":14s}{res["trained"]["knn"]:10.3f}{res["random init"]["knn"]:14.3f}   weighted kNN, k={cfg.knn_k}, '
-          f'τ={cfg.knn_tau}, cosine on frozen features')
-    print(f'  {"linear probe":14s}{res["trained"]["linear"]:10.3f}{res["random init"]["linear"]:14.3f}   '
-          f'quick probe: logistic regression (L-BFGS) on frozen, standardised features')
+    C = int(targets_of(tr).max()) + 1
+    ks = knn_ks(len(tr), C)
+    res = accuracy_table({'random init': build_trunk(cfg).to(device).eval(), 'trained': trained.to(device).eval()}, tr, te,
+                         eval_view(cfg), ks, tau=cfg.knn_tau, device=device, workers=cfg.workers)
+    ref, notes = supervised_reference(cfg), []
+    if ref is not None:
+        got = {c: ref[c] for c in res['trained'] if c in ref}
+        res['supervised'] = got if got else f'not measured: run `{ref["command"]}`'
+        if got: notes.append(f'supervised: the same trunk trained with the labels on the same budget: `{ref["command"]}` ({ref.get("source", "committed")})')
+    show_table(res, f'\nheld-out accuracy, {cfg.arch} trunk ({cfg.data}: {len(tr):,} labelled training images, {len(te):,} test images)',
+               [f'kNN: weighted, τ={cfg.knn_tau}, cosine on frozen features (raw pixels: the evaluation view, centred); '
+                f'k ≤ N/(2C) = {len(tr) // (2 * C)}',
+                'linear probe: logistic regression (L-BFGS) on frozen, standardised features'] + notes)
     return res
 
 # %% ../nbs/30d_train.ipynb #7265b1f3

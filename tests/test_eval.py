@@ -91,12 +91,14 @@ def test_cli_on_checkpoint(tiny_run, capsys):
     rows = cli([str(tiny_run), '--knn', '--linear', 'swav', '--linear-epochs', '1', '--semisup', '1,10',
                  '--semisup-epochs', '1'])
     out = capsys.readouterr().out
-    assert [r['metric'] for r in rows] == ['kNN', 'linear (SwAV)', 'semi-sup 1%', 'semi-sup 10%']
+    assert [r['metric'] for r in rows] == ['kNN k=20', 'linear (SwAV)', 'semi-sup 1%', 'semi-sup 10%']  # k=20 only: the rule k <= N/(2C)
     lines = {r['metric']: next(l for l in out.splitlines() if l.startswith(r['metric'])) for r in rows}
     for r in rows:
         assert 0 <= r['trained'] <= 1 and 0 <= r['random init'] <= 1
         assert f"trained {r['trained']:6.1%}" in lines[r['metric']] and 'random init' in lines[r['metric']]
-    assert 'weighted kNN, k=200, tau=0.07' in lines['kNN']
+    assert 'weighted kNN, k=20, tau=0.07' in lines['kNN k=20'] and 'k <= N/(2C) = 71' in lines['kNN k=20']
+    assert 0.9 < rows[0]['raw pixels'] <= 1 and 'raw pixels' not in rows[1]  # the pixel baseline: kNN and the quick probe only
+    assert 'supervised' in out and 'swav_lit_train --config digits_swav --method supervised' in out
     assert 'SwAV linear protocol' in lines['linear (SwAV)'] and '1 of 100 epochs (REDUCED)' in lines['linear (SwAV)']
     assert 'lr trunk 0.02 head 5' in lines['semi-sup 1%'] and '10 labels (1 per class' in lines['semi-sup 1%']
     assert 'lr trunk 0.01 head 0.2' in lines['semi-sup 10%'] and '140 labels (14 per class' in lines['semi-sup 10%']
@@ -116,7 +118,7 @@ def test_console_entry_exits_zero(tiny_run):
     r = subprocess.run([sys.executable, '-c', 'import sys; from swav_lit.eval import main; sys.exit(main())',
                         str(tiny_run), '--knn', '--no-baseline'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.splitlines()[-1].startswith('kNN             trained')
+    assert r.stdout.splitlines()[-1].startswith('kNN k=20        trained')
 
 
 def test_semisup_divergence_is_flagged(tiny_run, capsys):

@@ -67,3 +67,33 @@ def test_imagenet_swav_lars_on_every_parameter():
     opt, g = groups(cfg, m)
     assert isinstance(opt, LARS) and len(g) == 1 and g[0][0] > 0 and g[0][2] == 1e-6 and g[0][3]
     assert [crop(t).size for t in m.transform.tfms] == [(224, 224)] * 2 + [(96, 96)] * 6
+
+# ---------------------------------------------------------------- CIFAR-10 on 2 CPU cores (issue 13)
+CPU_BASE = dict(data='cifar10', arch='small', width=16, cifar_stem=False, size_crops=[32], min_scale_crops=[0.2],
+                max_scale_crops=[1.0], color_strength=0.5, blur_prob=0.0, workers=1, cpu=True, knn_every=2, aug='auto')
+CPU_SWAV = dict(CPU_BASE, method='swav', batch_size=256, optimizer='lars', lr=0.6, final_lr=0.0006, wd=1e-6, trust_coef=0.02,
+                lars_clip=True, lars_exclude_bn_bias=True, n_prototypes=100, feat_dim=128, hidden_dim=512, eps=0.05, tau=0.1,
+                freeze_prototypes_iters=100, queue_length=0, n_crops=[2], crops_for_assign=[0, 1], epochs=18)
+CPU_NPID = dict(CPU_BASE, method='npid', batch_size=128, optimizer='sgd', lr=0.03, momentum=0.9, wd=5e-4, schedule='cosine',
+                final_lr=0.0, n_neg=1024, nce_tau=0.1, bank_momentum=0.5, feat_dim=128, epochs=15)
+CPU_PRESETS = {
+    'cifar10_swav_cpu': CPU_SWAV,
+    'cifar10_swav_mc_cpu': dict(CPU_SWAV, epochs=10, n_crops=[2, 6], size_crops=[32, 16], min_scale_crops=[0.2, 0.25],
+                                max_scale_crops=[1.0, 0.6]),
+    'cifar10_npid_cpu': CPU_NPID,
+    'cifar10_pirl_cpu': dict(CPU_NPID, method='pirl', nce_loss='pirl', nce_tau=0.07, pirl_lambda=0.5, pretext='rotation', epochs=12),
+    'cifar10_supervised_cpu': dict(CPU_NPID, method='supervised', lr=0.05, epochs=15),
+}
+
+@pytest.mark.parametrize('name', list(CPU_PRESETS))
+def test_cifar10_cpu_presets(name):
+    "The measured CPU recipes: their values, they validate, and every one of them trains on batched views seeded per image."
+    from swav_lit.config import validate, supervised_reference
+    cfg = validate(get_config(name), world_size=1)
+    for k, v in CPU_PRESETS[name].items(): assert getattr(cfg, k) == v, f'{name}: {k}={getattr(cfg, k)!r}, measured with {v!r}'
+    m = build_method(cfg, 8, labels=torch.arange(8) % 10)
+    assert m.batch_transform is not None, f'{name}: no batched views'
+    x = m.batch_transform(torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8), seeds=[0, 1])
+    assert all(v.shape[-1] in cfg.size_crops for v in (x if isinstance(x, list) else [x]))
+    ref = supervised_reference(cfg)
+    assert (ref is None) == (cfg.method == 'supervised') and (ref is None or 'cifar10_supervised_cpu' in ref['command'])

@@ -38,7 +38,7 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(precision='fp16'), dict(cuda=False), "precision='fp16' needs a CUDA GPU"),
     (dict(norm='syncbn'), dict(world_size=2, cuda=False), "norm='syncbn' needs GPUs"),
     (dict(schedule='step', lr_steps=[15, 10]), {}, 'lr_steps=[15, 10] must be increasing'),
-    (dict(method='npid', aug='batched'), {}, "method='npid' needs aug='pil'"),
+    (dict(method='pirl', pretext='jigsaw', aug='batched'), {}, "PIRL's pretext='jigsaw' cuts its patches per image"),
     (dict(data='imagenet', aug='batched'), {}, "ImageNet's differ in size: use aug='pil'"),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
@@ -128,13 +128,13 @@ def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'swav', 'swav-pil', 'pirl']
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised']  # NPID, PIRL (rotation) and supervised: batched views on the digits
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):
     """k+m steps == k steps, stop, resume, m steps; weight for weight. 5 steps per epoch, so the run crosses an
     epoch boundary after resuming (and, for SwAV, the end of the prototype freeze and the start of the queue).
-    SwAV runs with both kinds of views: batched (its default on the digits) and per-image PIL."""
+    SwAV and NPID run with both kinds of views: batched (the default on the digits) and per-image PIL."""
     full = train('digits_swav', **_digits(method, tmp_path / 'full', max_steps=8))
     train('digits_swav', **_digits(method, tmp_path / 'part', max_steps=3))
     assert load_checkpoint(tmp_path / 'part')['step'] == 3

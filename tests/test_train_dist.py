@@ -4,8 +4,8 @@ and the same updated weights.
 Set-up that makes the comparison exact up to float rounding:
 - the sampler gives rank r chunk r of every global batch, and the views of image i are seeded from
   (seed, epoch, i), so the two ranks together see exactly the one-process batch (SwAV's batched views, its
-  default on the digits, draw each image's crops from that image's own generator too; NPID and PIRL's
-  per-image PIL views are seeded the same way);
+  default on the digits, draw each image's crops from that image's own generator too, and so do NPID's and PIRL's
+  (rotation) batched views; 'npid-pil' checks the per-image PIL views, seeded the same way);
 - `norm=none`: torch's SyncBatchNorm runs on CUDA only, and per-rank BatchNorm statistics would (rightly)
   differ from whole-batch ones, so the trunk and heads here have no BatchNorm;
 - NPID/PIRL negatives are a fixed function of the index (tests/dist_train_worker.py), the same in both runs.
@@ -34,6 +34,7 @@ RUNS = {
                  lr=2.0, trust_coef=0.01),
     'pirl': dict(method='pirl', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32, nce_loss='pirl', pretext='rotation'),
     'npid': dict(method='npid', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32),
+    'npid-pil': dict(method='npid', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32, aug='pil'),
 }
 
 def _args(kw):
@@ -41,7 +42,7 @@ def _args(kw):
     for k, v in kw.items(): out += [f'--{k}', *(map(str, v) if isinstance(v, list) else [str(v)])]
     return out
 
-@pytest.mark.parametrize('method', ['swav', 'pirl', 'npid'])
+@pytest.mark.parametrize('method', list(RUNS))
 def test_two_processes_match_one(method, tmp_path, monkeypatch, torchrun):
     kw = {**COMMON, **RUNS[method]}
     p = torchrun('dist_train_worker.py', *_args({**kw, 'out_dir': tmp_path / 'two'}))

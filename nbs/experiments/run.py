@@ -5,22 +5,18 @@
     python nbs/experiments/run.py --reduce                                                 # each run reduced (1 epoch, 100 images)
 
 Each self-supervised run is exactly `swav_lit_train --config <preset> --key value ...` (its `command` column; the trainer's
-`main` calls the same `train`); the supervised reference is the same trainer with a `Supervised` method (labels looked up
-by image index). Each trunk is then scored by `swav_lit_eval <run folder> --knn --linear quick` (its `eval_command` column).
+`main` calls the same `train`); the supervised reference is the same trainer with the library's `Supervised` method
+(`--method supervised`: labels looked up by image index). Each trunk is then scored by `swav_lit_eval <run folder> --knn --linear quick` (its `eval_command` column).
 Writes `runs.csv` (the main table) and `ablations.csv` (one row per run and seed) and `metrics/<run>_s<seed>.csv` (the trainer's
 per-step metrics.csv) beside this file;
 checkpoints stay in data/experiments/ (gitignored).
 """
 import sys, csv, time, shutil, argparse
 from pathlib import Path
-import torch, torch.nn as nn, torch.nn.functional as F
-import torchvision.transforms as T
-from swav_lit.loop import Method
-from swav_lit.augment import MultiView
+import torch, torch.nn as nn
 from swav_lit.train import train
 from swav_lit.config import get_config
-from swav_lit.build import build_trunk, build_data, eval_view
-from swav_lit.data import STATS
+from swav_lit.build import build_data, eval_view
 from swav_lit.runs import write_csv
 from swav_lit.eval import cli as eval_cli, accuracy
 from swav_lit.data import SSLDataset
@@ -40,14 +36,17 @@ ABL = dict(COMMON, n_train=250, epochs=4)
 OLD_NCE = dict(lr=0.1, schedule='cosine')
 OLD_SWAV = dict(min_scale_crops=[0.14], lars_exclude_bn_bias=False)
 # NCE's noise term assumes n_neg/n_data small: keep the presets' 4096/50000 ≈ 0.08 on the smaller datasets
-NCE, ABL_NCE = dict(OLD_NCE, n_neg=40), dict(OLD_NCE, n_neg=20)
+# and the per-image PIL views they were trained with (the trainer now cuts NPID's and PIRL-rotation's views per batch)
+NCE, ABL_NCE = dict(OLD_NCE, n_neg=40, aug='pil'), dict(OLD_NCE, n_neg=20, aug='pil')
 SWAV = dict(OLD_SWAV, n_prototypes=100, freeze_prototypes_iters=15, queue_length=0)  # K=100 for 10 classes; prototypes frozen 1 epoch
 MULTICROP = dict(n_crops=[2, 6], size_crops=[32, 16], min_scale_crops=[0.14, 0.14], max_scale_crops=[1.0, 0.5])
 ABL_SWAV = dict(ABL | SWAV, freeze_prototypes_iters=7)
 
 # name -> (group, method label, preset, overrides)
 RUNS = {
-    'supervised':       ('main', 'supervised (labels)', 'cifar10_npid', MAIN | OLD_NCE),
+    # the committed supervised rows were trained by an earlier class of this script (its view: crop and flip, no colour
+    # distortion); the library's Supervised trains on NPID's view (colour strength 0.5)
+    'supervised':       ('main', 'supervised (labels)', 'cifar10_npid', MAIN | OLD_NCE | dict(method='supervised', aug='pil')),
     'npid':             ('main', 'NPID', 'cifar10_npid', MAIN | NCE),
     'pirl_jigsaw':      ('main', 'PIRL jigsaw', 'cifar10_pirl', dict(MAIN | NCE, pretext='jigsaw')),
     'pirl_rotation':    ('main', 'PIRL rotation', 'cifar10_pirl', dict(MAIN | NCE, pretext='rotation')),
@@ -70,20 +69,6 @@ RUNS = {
                               dict(ABL_SWAV, batch_size=8, freeze_prototypes_iters=31, queue_length=80, epoch_queue_starts=1)),
 }
 
-class Supervised(Method):
-    "The upper reference: `trunk` + a linear classifier trained with cross-entropy; labels looked up by image index."
-    def __init__(self, trunk:nn.Module, targets, size:int=32, stats=None, scale=(0.2, 1.0)):
-        super().__init__()
-        self.trunk, self.head = trunk, nn.Linear(trunk.dim, int(max(targets)) + 1)
-        self.register_buffer('targets', torch.as_tensor(targets))
-        self.transform = MultiView(T.Compose([T.RandomResizedCrop(size, scale=scale), T.RandomHorizontalFlip(),
-                                              T.ToTensor(), T.Normalize(*stats)]))
-    def forward(self, views, index):
-        "views [x (B,3,H,W)], index (B,) -> (cross-entropy, logs)."
-        logits = self.head(self.trunk(views[0]))
-        y = self.targets[index]
-        return F.cross_entropy(logits, y), {'train_acc': (logits.argmax(1) == y).float().mean().item()}
-
 def command(preset:str, ov:dict) -> str:
     "The `swav_lit_train` command line of a run."
     val = lambda v: ' '.join(map(str, v)) if isinstance(v, list) else str(v)
@@ -96,13 +81,10 @@ def run_one(name:str, seed:int=0, root=ROOT, **reduce) -> dict:
     group, label, preset, ov = RUNS[name]
     ov = dict(ov, seed=seed, **reduce, name=name, out_dir=str(Path(root) / f'{name}_s{seed}'))
     cfg = get_config(dict(get_config(preset).__dict__, **ov))  # = swav_lit_train --config preset --key value ...
-    module = None
-    if name == 'supervised':
-        ds = build_data(cfg, 'ssl')
-        module = Supervised(build_trunk(cfg), ds.targets, cfg.size_crops[0], STATS[cfg.data], (cfg.min_scale_crops[0], 1.0))
-    res = train(cfg, module=module)
-    ev = ['--knn', '--linear', 'quick', '--device', 'cpu'] + ([] if name == 'npid' else ['--no-baseline'])
+    res = train(cfg)
+    ev = ['--knn', '--knn-k', '200', '--linear', 'quick', '--device', 'cpu'] + ([] if name == 'npid' else ['--no-baseline'])
     rows = {r['metric']: r for r in eval_cli([ov['out_dir']] + ev)}
+    rows['kNN'] = rows['kNN k=200']  # the committed tables: k=200 on banks of 250 and 500 images (before the k <= N/(2C) rule)
     h = res['history']
     row = dict(name=name, group=group, method=label, epochs=cfg.epochs, n_train=cfg.n_train, n_test=cfg.n_test,
                batch_size=cfg.batch_size, seed=cfg.seed, arch=f'{cfg.arch} w{cfg.width}', steps=res['steps'],
@@ -111,10 +93,8 @@ def run_one(name:str, seed:int=0, root=ROOT, **reduce) -> dict:
                knn_random_init=rows['kNN'].get('random init'), linear_random_init=rows['linear (quick)'].get('random init'))
     if name == 'supervised':  # its own classifier on the held-out images, for reference
         dl = DataLoader(SSLDataset(build_data(cfg, 'test'), eval_view(cfg)), batch_size=256)
-        row['sup_test_acc'] = accuracy(nn.Sequential(res['method'].trunk, res['method'].head), dl, 'cpu')
-    row['command'] = command(preset, {k: v for k, v in ov.items() if k != 'name'}) + (
-        '  # with module=Supervised(...) of nbs/experiments/run.py, i.e. python nbs/experiments/run.py --only supervised'
-        if name == 'supervised' else '')
+        row['sup_test_acc'] = accuracy(nn.Sequential(res['method'].trunk, res['method'].fc), dl, 'cpu')
+    row['command'] = command(preset, {k: v for k, v in ov.items() if k != 'name'})
     row['eval_command'] = 'swav_lit_eval ' + ' '.join([ov['out_dir']] + ev)
     for k in ('command', 'eval_command'): row[k] = row[k].replace(f'{REPO}/', '')  # paths from the checkout
     return row
