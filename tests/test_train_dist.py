@@ -25,7 +25,9 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import dist_train_worker
 
-LOSS_RTOL, STATE_ATOL = 1e-5, 2e-5
+# float32 rounding, summed in another order by gloo's all-reduce and amplified by 3 steps at lr 0.5-2: measured up to
+# 2.6e-5 (torch 2.14.1, CPU); a wrong gather, sampler or seed shows as 1e-2 or more (the weights move by 0.17 to 16)
+LOSS_RTOL, STATE_ATOL = 1e-5, 1e-4
 COMMON = dict(batch_size=64, max_steps=3, epochs=1, norm='none', knn_every=0, report=False, progress=False, seed=1,
               size_crops=[16], n_crops=[2], min_scale_crops=[0.2], max_scale_crops=[1.0], cpu=True)
 RUNS = {
