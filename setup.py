@@ -21,7 +21,7 @@ setuptools.setup(
     classifiers=[f'Development Status :: {cfg["status"]} - {statuses[int(cfg["status"])]}',
                  f'License :: {lic[1]}', 'Natural Language :: English', 'Programming Language :: Python :: 3'],
     packages=setuptools.find_packages(include=['swav_lit', 'swav_lit.*']),
-    include_package_data=True, package_data={'swav_lit': ['configs/*.json', 'configs/*.yaml']},
+    include_package_data=True, package_data={'swav_lit': ['configs/*.json', 'configs/*.yaml', 'zoo/*']},
     install_requires=requirements, extras_require={'dev': dev_requirements},
     python_requires='>=' + cfg['min_python'], zip_safe=False,
     entry_points={'console_scripts': scripts, 'nbdev': [f'{cfg["lib_path"]}={cfg["lib_path"]}._modidx:d']},
