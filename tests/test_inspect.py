@@ -46,7 +46,8 @@ def test_setup_ships_the_zoo():
 
 def test_make_entry_from_a_digits_run(tmp_path):
     "A 2-step digits run becomes an entry whose loaded weights are the checkpoint's and whose card holds the metrics."
-    from swav_lit.train import train, load_checkpoint
+    from swav_lit.train import train
+    from swav_lit.runs import load_checkpoint
     train('digits_swav', out_dir=str(tmp_path / 'run'), max_steps=2, knn_every=0, progress=False, report=False)
     info = make_entry(tmp_path / 'run', 'tiny', 'swav_lit_train --max_steps 2', zoo=tmp_path / 'zoo')
     m, cfg = load_pretrained('tiny', zoo=tmp_path / 'zoo')

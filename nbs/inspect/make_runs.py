@@ -9,9 +9,12 @@ held-out digits, and `swav_lit.lens.usage_stats` of the prototypes on the traini
 import argparse, csv, math, tempfile
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
-from swav_lit.train import train, get_config, load_checkpoint, build_method, build_data
+from swav_lit.config import get_config
+from swav_lit.build import build_method, build_data
+from swav_lit.runs import load_checkpoint
+from swav_lit.train import train
 from swav_lit.data import DIGITS_STATS
-from swav_lit.eval import knn_features
+from swav_lit.loop import knn_features
 from swav_lit.lens import images_uint8, embed_images, proto_scores, usage_stats
 
 RUNS = {'normal': {}, 'collapsed': dict(eps=0.05, color_strength=1.0)}
