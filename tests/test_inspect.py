@@ -9,7 +9,7 @@ from swav_lit.zoo import (list_pretrained, load_pretrained, zoo_info, zoo_dir, m
                           inference_state, ZooError)
 from swav_lit.lens import usage_stats, purity, contingency, nmi, usage_counts, proto_scores, top_claimed, retrieve
 ROOT = Path(__file__).resolve().parents[1]
-ENTRY = 'cifar10_swav_probe'
+ENTRY = 'cifar10_swav'
 
 def test_zoo_lists_and_loads_by_name():
     assert ENTRY in list_pretrained()
@@ -56,6 +56,11 @@ def test_make_entry_from_a_digits_run(tmp_path):
     assert 'queue' not in torch.load(tmp_path / 'zoo' / 'tiny.pt', weights_only=True)
     for row in info['metrics'].values(): assert all(0 <= row[k] <= 1 for k in ('knn20', 'knn200', 'linear'))
     assert json.loads((tmp_path / 'zoo' / 'tiny.json').read_text())['sha256'] == sha256_file(tmp_path / 'zoo' / 'tiny.pt')
+    # the baselines of an entry of the same data, trunk and seed are copied, not recomputed; another seed is refused
+    again = make_entry(tmp_path / 'run', 'tiny2', 'same run', zoo=tmp_path / 'zoo', baselines_from='tiny')
+    assert again['metrics'] == info['metrics']
+    train('digits_swav', out_dir=str(tmp_path / 'run3'), max_steps=1, knn_every=0, progress=False, report=False, seed=3)
+    with pytest.raises(ZooError, match='seed'): make_entry(tmp_path / 'run3', 'tiny3', 'x', zoo=tmp_path / 'zoo', baselines_from='tiny')
 
 def test_usage_statistic_toy_cases():
     K, N = 8, 800

@@ -97,3 +97,15 @@ def test_cifar10_cpu_presets(name):
     assert all(v.shape[-1] in cfg.size_crops for v in (x if isinstance(x, list) else [x]))
     ref = supervised_reference(cfg)
     assert (ref is None) == (cfg.method == 'supervised') and (ref is None or 'cifar10_supervised_cpu' in ref['command'])
+
+def test_supervised_reference_is_the_committed_run():
+    "The supervised numbers the trainer's report prints beside a CPU preset are chapter 40's committed supervised run."
+    import csv
+    from pathlib import Path
+    from swav_lit.config import SUPERVISED_REFERENCE
+    rows = {r['name']: r for r in csv.DictReader(open(Path(__file__).parents[1] / 'nbs/experiments/cpu/results.csv'))}
+    sup = rows['cifar10_supervised_cpu']
+    for p in ('cifar10_swav_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_swav_mc_cpu'):
+        ref = SUPERVISED_REFERENCE[p]
+        for col, key in (('kNN k=20', 'knn20'), ('kNN k=200', 'knn200'), ('linear probe', 'linear')):
+            assert abs(ref[col] - float(sup[key])) < 5e-4, f'{p}: {col} {ref[col]} but results.csv says {sup[key]}'

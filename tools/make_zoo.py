@@ -1,4 +1,4 @@
-"""Turn a training run folder into a zoo entry shipped inside the package (see nbs/35_inspect.ipynb, "The zoo").
+"""Turn a training run folder into a zoo entry shipped inside the package (see nbs/33_inspect.ipynb, "The zoo").
 
     python tools/make_zoo.py RUN_DIR NAME --command "swav_lit_train --config cifar10_swav ..."
 
@@ -16,13 +16,15 @@ def main(argv=None):
     p.add_argument('--command', required=True, help='the exact command that trained the run')
     p.add_argument('--zoo', default=None, help='zoo folder (default: swav_lit/zoo of this checkout)')
     p.add_argument('--no-baselines', action='store_true', help='skip the random-init and raw-pixel rows')
+    p.add_argument('--baselines-from', default=None, metavar='ENTRY',
+                   help='copy the random-init and raw-pixel rows of ENTRY (same data, trunk and seed) instead of recomputing them')
     p.add_argument('--force', action='store_true', help='overwrite an existing entry')
     a = p.parse_args(argv)
     from swav_lit.zoo import make_entry, zoo_dir, list_pretrained
     zoo = Path(a.zoo) if a.zoo else zoo_dir()
     if a.name in list_pretrained(zoo) and not a.force: sys.exit(f'make_zoo: entry {a.name!r} exists in {zoo}: pass --force to overwrite')
     t = time.time()
-    info = make_entry(a.run_dir, a.name, a.command, zoo=zoo, baselines=not a.no_baselines)
+    info = make_entry(a.run_dir, a.name, a.command, zoo=zoo, baselines=not a.no_baselines, baselines_from=a.baselines_from)
     print(json.dumps({k: info[k] for k in ('name', 'file', 'sha256', 'bytes', 'metrics', 'check')}, indent=1))
     print(f'wrote {zoo / a.name}.{{pt,json,csv}} in {time.time() - t:.0f} s')
 

@@ -1,4 +1,4 @@
-"""The two digits runs of chapter 35 (nbs/35_inspect.ipynb): `digits_swav` as it is, and with eps 0.05 and colour
+"""The two digits runs of chapter 33 (nbs/33_inspect.ipynb): `digits_swav` as it is, and with eps 0.05 and colour
 strength 1.0 (a collapse). Each is trained one epoch at a time by the trainer (`max_steps`, then an exact resume),
 and after every epoch the checkpoint is measured: the epoch's mean loss, kNN (k=20 and k=200) of the trunk on the
 held-out digits, and `swav_lit.lens.usage_stats` of the prototypes on the training digits.
