@@ -93,11 +93,11 @@ def _hue(x:torch.Tensor, f:torch.Tensor) -> torch.Tensor:
     k = (torch.tensor([5., 3., 1.], device=x.device)[None, :, None, None] + h[:, None] * 6) % 6
     return mx[:, None] - mx[:, None] * s[:, None] * (torch.minimum(k, 4 - k).clamp(0, 1))
 
-def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2, u=None) -> torch.Tensor:
-    "`color_distortion(s)` on a batch x (N,3,h,w) in [0,1]: each crop its own draws (`u`: (N,10) uniforms), jitter ops in a random order per crop."
+def batch_color_distortion(x:torch.Tensor, s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2, u=None, jitter=None) -> torch.Tensor:
+    "`color_distortion(s)` on a batch x (N,3,h,w) in [0,1]: each crop its own draws (`u`: (N,10) uniforms), jitter ops in a random order per crop; `jitter`: (brightness, contrast, saturation, hue) in place of (0.8s, 0.8s, 0.8s, 0.2s)."
     N = len(x)
     u = torch.rand(N, 10) if u is None else u
-    b, c, sat, hue = 0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s
+    b, c, sat, hue = jitter or (0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)
     lo = lambda v: max(0., 1 - v)
     f = torch.stack([_between(u[:, 0], lo(b), 1 + b), _between(u[:, 1], lo(c), 1 + c),
                      _between(u[:, 2], lo(sat), 1 + sat), _between(u[:, 3], -hue, hue)], 1)[..., None, None, None]

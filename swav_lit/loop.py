@@ -17,7 +17,7 @@ from .models import embed
 # %% auto #0
 __all__ = ['Method', 'to_device', 'train_step', 'fit', 'plot_history', 'Supervised', 'knn_predict', 'knn_top1', 'knn_accuracy',
            'knn_features', 'knn_ks', 'knn_monitor', 'features', 'fit_logreg', 'linear_probe_features', 'frozen_probes',
-           'pixel_features', 'probe_features', 'accuracy_table', 'show_table']
+           'pixel_features', 'probe_features', 'probe_row', 'accuracy_table', 'show_table']
 
 # %% ../nbs/05_loop.ipynb #1e251f61
 class Method(nn.Module):
@@ -220,6 +220,11 @@ def probe_features(htr, ytr, hte, yte, ks=(200,), tau:float=0.07, linear:bool=Tr
     out = {f'kNN k={k}': knn_features(htr, ytr, hte, yte, k, tau) for k in ks}
     if linear: out['linear probe'] = linear_probe_features(htr, ytr, hte, yte, wd, steps)[0]
     return out
+
+def probe_row(htr, ytr, hte, yte, **kw) -> dict:
+    "`probe_features` at k = 20 and k = 200, under the short keys of results files and zoo cards: {'knn20', 'knn200', 'linear'}."
+    r = probe_features(htr, ytr, hte, yte, ks=(20, 200), **kw)
+    return dict(knn20=r['kNN k=20'], knn200=r['kNN k=200'], linear=r['linear probe'])
 
 def accuracy_table(trunks:dict, train_ds, test_ds, tfm=None, ks=None, pixels:bool=True, tau:float=0.07, linear:bool=True,
                    wd:float=1e-3, steps:int=100, bs:int=256, device=None, workers:int=0) -> dict:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import random
 import torch, torch.nn as nn
 import torchvision.transforms as T
+import torchvision.transforms.functional as TF
 from PIL import Image
 from .core import l2norm
 from .data import IMAGENET_STATS
-from .augment import MultiView, MultiCropBatch
+from .augment import MultiView, MultiCropBatch, batch_color_distortion
 from .models import LinearHead
 from .loop import Method
 from .npid import MemoryBank, npid_transform
@@ -27,9 +28,12 @@ def jigsaw_sizes(size:int, grid:int=3) -> tuple[int, int]:
     return crop, round(crop // grid * 64 / 85)
 
 # %% ../nbs/12_pirl.ipynb #b5cb62ff
-def patch_colour(s:float=1.0) -> T.Compose:
-    "VISSL's per-patch colour change: ColorJitter(0.4s, 0.4s, 0.4s, 0.2s), then grayscale w.p. 0.2 (PIL -> PIL)."
-    return T.Compose([T.ColorJitter(0.4 * s, 0.4 * s, 0.4 * s, 0.2 * s), T.RandomGrayscale(0.2)])
+class patch_colour:
+    "VISSL's per-patch colour change on patches (n,3,P,P) in [0,1]: ColorJitter(0.4s, 0.4s, 0.4s, 0.2s), then grayscale w.p. 0.2; each patch its own draws."
+    def __init__(self, s:float=1.0): self.s, self.jitter = s, (0.4 * s, 0.4 * s, 0.4 * s, 0.2 * s)
+    def __call__(self, patches:torch.Tensor) -> torch.Tensor:  # all patches in one call: 9 PIL ColorJitters cost 4x the rest of the jigsaw
+        return batch_color_distortion(patches, p_jitter=1., p_gray=0.2, jitter=self.jitter)
+    def __repr__(self): return f'patch_colour(s={self.s})'
 
 class Jigsaw:
     "PIL image -> shuffled jigsaw patches (`grid`², 3, `patch`, `patch`), normalised with `stats`."
@@ -38,19 +42,20 @@ class Jigsaw:
         if patch > crop // grid: raise ValueError(f'patch={patch} does not fit in a cell of {crop // grid} px (crop={crop}, grid={grid})')
         self.crop_tfm = T.RandomResizedCrop(crop, scale=scale)
         self.cell, self.patch, self.grid, self.jitter, self.permute = crop // grid, patch, grid, jitter, permute
-        self.colour, self.norm = colour, T.Compose([T.ToTensor(), T.Normalize(*stats)])
+        self.colour, (self.mean, self.std) = colour, (torch.tensor(v)[:, None, None] for v in stats)
 
     def sample(self, img:Image.Image):
         "-> patches (n,3,P,P) and `perm` (n,): patch k comes from grid cell perm[k] (row-major)."
-        img, c, P, n = self.crop_tfm(img), self.cell, self.patch, self.grid ** 2
+        x, c, P, n = TF.to_tensor(self.crop_tfm(img)), self.cell, self.patch, self.grid ** 2  # x (3,crop,crop) in [0,1]
         perm = torch.randperm(n) if self.permute else torch.arange(n)
         out = []
         for j in perm.tolist():
             r, q = divmod(j, self.grid)
             dy, dx = (random.randint(0, c - P), random.randint(0, c - P)) if self.jitter else ((c - P) // 2,) * 2
-            p = img.crop((q * c + dx, r * c + dy, q * c + dx + P, r * c + dy + P))
-            out.append(self.norm(self.colour(p) if self.colour else p))
-        return torch.stack(out), perm
+            out.append(x[:, r * c + dy:r * c + dy + P, q * c + dx:q * c + dx + P])
+        ps = torch.stack(out)
+        if self.colour: ps = self.colour(ps)
+        return (ps - self.mean) / self.std, perm
 
     def __call__(self, img): return self.sample(img)[0]
     def __repr__(self): return f'Jigsaw(grid={self.grid}, cell={self.cell}, patch={self.patch}, jitter={self.jitter})'

@@ -11,7 +11,7 @@ import torch, torch.nn as nn
 from .config import Config, get_config
 from .build import build_trunk, build_method, build_data, eval_view, class_subset
 from .runs import load_checkpoint
-from .loop import features, knn_features, linear_probe_features
+from .loop import features, knn_features, probe_row
 
 # %% auto #0
 __all__ = ['ZooError', 'zoo_dir', 'list_pretrained', 'zoo_info', 'sha256_file', 'inference_state', 'load_pretrained',
@@ -82,10 +82,6 @@ def load_pretrained(name:str, zoo=None, check:bool=True) -> tuple[nn.Module, Con
     return model.eval(), cfg
 
 # %% ../nbs/32_zoo.ipynb #0d43af69
-def _knn_lin(htr, ytr, hte, yte) -> dict:
-    return dict(knn20=knn_features(htr, ytr, hte, yte, k=20), knn200=knn_features(htr, ytr, hte, yte, k=200),
-                linear=linear_probe_features(htr, ytr, hte, yte)[0])
-
 def subset_check(trunk:nn.Module, cfg:Config, n_train:int=5000, n_test:int=1000, k:int=20) -> float:
     "kNN (k=`k`) of `trunk`: bank a class-balanced `n_train` training images (seed 0; all if fewer), queries the first `n_test` test images."
     tr, te = build_data(cfg, 'train'), build_data(cfg, 'test')
@@ -96,15 +92,14 @@ def subset_check(trunk:nn.Module, cfg:Config, n_train:int=5000, n_test:int=1000,
 
 @torch.no_grad()
 def _features_once(trunks:dict, ds, cfg:Config, pixels:bool=True, bs:int=500, device=None) -> tuple[dict, torch.Tensor]:
-    "One pass over labelled `ds`: {name: (N,d) features of each trunk (eval mode) on `eval_view(cfg)` images} (+ 'pixels', (N,3HW) in [0,1]), labels (N,)."
+    "One pass over labelled `ds`: {name: (N,d) features of each trunk (eval mode) on `eval_view(cfg)` images} (+ 'pixels', (N,3HW): that view flattened, as `pixel_features`), labels (N,)."
     from torch.utils.data import DataLoader
-    from swav_lit.data import SSLDataset, STATS
-    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in STATS[cfg.data])
+    from swav_lit.data import SSLDataset
     for t in trunks.values(): t.eval().to(device)
     out, ys = {k: [] for k in [*trunks, *(['pixels'] if pixels else [])]}, []
     for x, y, *_ in DataLoader(SSLDataset(ds, eval_view(cfg)), batch_size=bs):
         for k, t in trunks.items(): out[k].append(t(x.to(device)).float().cpu())
-        if pixels: out['pixels'].append((x * std + mean).flatten(1))
+        if pixels: out['pixels'].append(x.flatten(1))
         ys.append(torch.as_tensor(y))
     return {k: torch.cat(v) for k, v in out.items()}, torch.cat(ys)
 
@@ -114,7 +109,7 @@ def make_entry(run_dir, name:str, command:str, zoo=None, device=None, baselines:
     """Turn a run folder (checkpoint.pt, metrics.csv) into zoo entry `name` in `zoo` (default: the package's):
     `<name>.pt` (`inference_state`, tensors only), `<name>.csv` (the run's metrics) and `<name>.json` (config, command,
     sha256, and accuracies recomputed from the saved weights on the full splits: kNN k=20 and k=200, quick linear probe;
-    beside the same trunk at random init and raw pixels (minus the mean training image) if `baselines`).
+    beside the same trunk at random init and raw pixels (the evaluation view minus its training mean, as `pixel_features`) if `baselines`).
     `baselines_from`, the name of an entry of the same data, trunk and seed, copies its two baseline rows instead of
     recomputing them (they do not depend on training; raw pixels on CIFAR-10 cost minutes of CPU)."""
     run_dir, zoo, device = Path(run_dir), Path(zoo or zoo_dir()), device or torch.device('cpu')
@@ -136,7 +131,7 @@ def make_entry(run_dir, name:str, command:str, zoo=None, device=None, baselines:
     pix = baselines and cfg.data in ('digits', 'cifar10')  # raw pixels: small images only
     (ftr, ytr), (fte, yte) = (_features_once(trunks, d, cfg, pix, device=device) for d in (tr, te))
     if pix: mu = ftr['pixels'].mean(0); ftr['pixels'], fte['pixels'] = ftr['pixels'] - mu, fte['pixels'] - mu
-    metrics = {k: _knn_lin(ftr[k], ytr, fte[k], yte) for k in ftr}
+    metrics = {k: probe_row(ftr[k], ytr, fte[k], yte) for k in ftr}
     if baselines_from: metrics |= {k: old['metrics'][k] for k in ('random_init', 'pixels') if k in old['metrics']}
     model.eval()
     csv = run_dir / 'metrics.csv'

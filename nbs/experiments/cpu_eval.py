@@ -17,31 +17,23 @@ from swav_lit.build import build_data, build_trunk
 from swav_lit.runs import load_trunk
 from swav_lit.augment import eval_transform
 from swav_lit.data import STATS
-from swav_lit.loop import features, knn_features, linear_probe_features
+from swav_lit.loop import features, pixel_features, probe_row  # the same probes as the trainer's report and the zoo's cards
 
 HERE = Path(__file__).resolve().parent / 'cpu'
 RESULTS = HERE / 'results.csv'
 KEYS = ['name', 'method', 'knn20', 'knn200', 'linear', 'final_loss', 'epochs', 'steps', 'train_wall_s', 'train_cpu_s',
         'img_s', 'command', 'note']
 
-def probes(h_tr, y_tr, h_te, y_te):
-    "kNN at k=20 and k=200, and the quick linear probe, from cached features."
-    return dict(knn20=knn_features(h_tr, y_tr, h_te, y_te, 20), knn200=knn_features(h_tr, y_tr, h_te, y_te, 200),
-                linear=linear_probe_features(h_tr, y_tr, h_te, y_te)[0])
 
 def score(trunk, cfg):
     tfm = eval_transform(STATS[cfg.data])
     tr, te = build_data(cfg, 'train'), build_data(cfg, 'test')
-    with torch.no_grad(): return probes(*features(trunk, tr, tfm), *features(trunk, te, tfm))
+    with torch.no_grad(): return probe_row(*features(trunk, tr, tfm), *features(trunk, te, tfm))
 
 def pixels(cfg):
-    "Raw-pixel probes: the evaluation view flattened, centred on the training mean."
-    flat = nn.Flatten()
-    tfm = eval_transform(STATS[cfg.data])
+    "Raw-pixel probes: the evaluation view flattened, centred on the training mean (`pixel_features`)."
     tr, te = build_data(cfg, 'train'), build_data(cfg, 'test')
-    h_tr, y_tr = features(flat, tr, tfm, device='cpu'); h_te, y_te = features(flat, te, tfm, device='cpu')
-    mu = h_tr.mean(0, keepdim=True)
-    return probes(h_tr - mu, y_tr, h_te - mu, y_te)
+    return probe_row(*pixel_features(tr, te, eval_transform(STATS[cfg.data])))
 
 def upsert(rows):
     old = list(csv.DictReader(open(RESULTS))) if RESULTS.exists() else []
