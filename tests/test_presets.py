@@ -78,8 +78,8 @@ CPU_NPID = dict(CPU_BASE, method='npid', batch_size=128, optimizer='sgd', lr=0.0
                 final_lr=0.0, n_neg=1024, nce_tau=0.1, bank_momentum=0.5, feat_dim=128, epochs=15)
 CPU_PRESETS = {
     'cifar10_swav_cpu': CPU_SWAV,
-    'cifar10_swav_mc_cpu': dict(CPU_SWAV, epochs=10, n_crops=[2, 6], size_crops=[32, 16], min_scale_crops=[0.2, 0.25],
-                                max_scale_crops=[1.0, 0.6]),
+    'cifar10_swav_mc_cpu': dict(CPU_SWAV, epochs=9, n_crops=[2, 4], size_crops=[32, 24], min_scale_crops=[0.2, 0.15],
+                                max_scale_crops=[1.0, 0.5]),
     'cifar10_npid_cpu': CPU_NPID,
     'cifar10_pirl_cpu': dict(CPU_NPID, method='pirl', nce_loss='pirl', nce_tau=0.07, pirl_lambda=0.5, pretext='rotation', epochs=12),
     'cifar10_supervised_cpu': dict(CPU_NPID, method='supervised', lr=0.05, epochs=15),
