@@ -4,7 +4,7 @@
 
 # %% ../nbs/30a_config.ipynb #6041c01f
 from __future__ import annotations
-import json, difflib
+import json, math, difflib
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
@@ -22,8 +22,9 @@ class Config:
     name: str = 'digits_swav'
     method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'supervised' (the baseline: labels)
     # data and trunk
-    data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet'
-    data_root: str = ''                  # '' = the default place of `data` (imagenet needs it)
+    data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet' | 'folder' (your own: data_root/train/<class>/*.png)
+    data_root: str = ''                  # '' = the default place of `data` (imagenet and folder need it: train/ plus val/ or test/)
+    norm_stats: list[float] = field(default_factory=list)  # normalisation: 3 means then 3 stds; [] = the data's (STATS; folder: ImageNet's)
     n_train: int = 0                     # 0 = the whole train split; else a class-balanced subset of n images (fixed seed 0)
     n_test: int = 0                      # 0 = the whole test split; else a class-balanced subset of n images (fixed seed 0)
     arch: str = 'small'                  # 'small' (SmallConvNet) | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101'
@@ -174,7 +175,7 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
@@ -206,6 +207,10 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         except ConfigError as e: raise ConfigError(f'config {c.name!r}: {e}') from None
     def need(ok, msg):
         if not ok: raise ConfigError(f'config {c.name!r}: {msg}')
+    for f in fields(c):  # inf and nan parse as floats, and an lr of inf checkpoints a network of NaNs: refuse them here
+        v = getattr(c, f.name)
+        if 'float' in f.type: need(all(math.isfinite(x) for x in (v if isinstance(v, list) else [v])),
+                                   f'{f.name}={v} is not a finite number: give one, e.g. --{f.name} {getattr(Config, f.name, 0.1) or 0.1}')
     for k, opts in _CHOICES.items(): need(getattr(c, k) in opts, f'{k}={getattr(c, k)!r} is not one of {opts}')
     for k in ('epochs', 'batch_size', 'accum', 'n_prototypes', 'feat_dim', 'hidden_dim', 'n_neg', 'knn_k', 'ckpt_every', 'width'):
         need(getattr(c, k) >= 1, f'{k}={getattr(c, k)} must be at least 1')
@@ -242,7 +247,10 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     if c.aug == 'batched':
         need(c.method != 'pirl' or c.pretext == 'rotation', f"aug='batched': PIRL's pretext={c.pretext!r} cuts its patches per "
              "image; use aug='pil' (or 'auto'), or pretext='rotation'")
-        need(c.data != 'imagenet', "aug='batched' crops a batch of equal-size images; ImageNet's differ in size: use aug='pil' (or 'auto')")
+        need(c.data not in ('imagenet', 'folder'), f"aug='batched' crops a batch of equal-size images; data={c.data!r} may "
+             "hold images of any size: use aug='pil' (or 'auto')")
+    need(len(c.norm_stats) in (0, 6) and all(s > 0 for s in c.norm_stats[3:]), f'norm_stats={c.norm_stats} must be 6 numbers, 3 channel means then '
+         '3 positive stds (e.g. --norm_stats 0.5 0.5 0.5 0.25 0.25 0.25), or empty for the data set\'s own')
     if c.queue_length:
         need(c.queue_length >= c.batch_size, f'queue_length={c.queue_length} is shorter than a global batch '
              f'(batch_size={c.batch_size}): use 0 (no queue) or a multiple of the batch, e.g. {15 * c.batch_size}')
@@ -259,15 +267,19 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     return cfg
 
 # %% ../nbs/30a_config.ipynb #ca03a5af
-def get_config(name:str|dict|Config='digits_swav', **overrides) -> Config:
-    "A validated `Config` from a preset name, a .json file, a dict or a Config, with `overrides` (strings are parsed)."
+def get_config(name:str|dict|Config='digits_swav', /, **overrides) -> Config:
+    "A validated `Config` from a preset name, a .json file, a dict or a Config, with `overrides` (strings are parsed; `name=` too)."
     if isinstance(name, Config): base = asdict(name)
     elif isinstance(name, dict): base = dict(name)
     elif str(name).endswith('.json'):
         p = Path(name)
         if not p.exists(): raise ConfigError(f'config file {p} does not exist: pass a preset name or an existing .json file')
         base = json.loads(p.read_text())
-    elif name in PRESETS: base = dict(PRESETS[name], name=name)
+    elif name in PRESETS:
+        base = dict(PRESETS[name], name=name)
+        if overrides.get('data') == 'folder' and overrides.get('data_root') and 'name' not in overrides:
+            # a preset on your own images is a new run: name it after the folder, not after the preset's data
+            base['name'] = f"{Path(str(overrides['data_root'])).expanduser().resolve().name}_{overrides.get('method', base['method'])}"
     else:
         near = difflib.get_close_matches(str(name), list(PRESETS), 3)
         raise ConfigError(f'unknown config {name!r}' + (f': did you mean {near}?' if near else '') +

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30c_runs.ipynb #6547a6ea
 from __future__ import annotations
-import os, csv
+import os, csv, errno
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
@@ -16,7 +16,8 @@ from .config import Config, get_config
 from .build import build_trunk
 
 # %% auto #0
-__all__ = ['CKPT_NAME', 'default_run_dir', 'atomic_save', 'load_checkpoint', 'load_trunk', 'rank_states', 'write_csv', 'plot_run']
+__all__ = ['CKPT_NAME', 'default_run_dir', 'atomic_save', 'CheckpointError', 'error_line', 'load_checkpoint', 'load_trunk',
+           'rank_states', 'write_csv', 'plot_run']
 
 # %% ../nbs/30c_runs.ipynb #ccdd2948
 CKPT_NAME = 'checkpoint.pt'
@@ -41,14 +42,35 @@ def _ckpt_path(path) -> Path:
     p = Path(path)
     return p / CKPT_NAME if p.is_dir() else p
 
+class CheckpointError(RuntimeError):
+    "A checkpoint file is unreadable or not one of swav_lit's; the message names the file and the fix."
+
+_TOLD = ('ConfigError', 'DatasetError', 'CheckpointError', 'Diverged', 'FileNotFoundError')  # messages written to be shown as they are
+
+def error_line(e:BaseException) -> str:
+    "One line for a command-line failure: our own errors as written; a system error with its file; anything else with its type and how to see more."
+    if type(e).__name__ in _TOLD: return str(e)
+    if isinstance(e, OSError) and e.strerror:  # disk full, read-only, a file where a folder should be
+        fix = {errno.ENOSPC: 'free some space or choose another --out_dir', errno.EACCES: 'choose a writable --out_dir',
+               errno.EROFS: 'choose a writable --out_dir'}.get(e.errno, 'check that path')
+        return f'{e.strerror}' + (f': {e.filename}' if e.filename else '') + f': {fix}'
+    msg = str(e).strip().splitlines()
+    return f'{type(e).__name__}: {msg[0] if msg else ""} (run again with --debug, or SWAV_LIT_DEBUG=1, for the traceback)'
+
 def load_checkpoint(path) -> dict:
     "The checkpoint at `path` (a .pt file or a run folder) as a dict of CPU tensors; clear errors if absent or unreadable."
     p = _ckpt_path(path)
     if not p.exists(): raise FileNotFoundError(f'no checkpoint at {p}: pass a run folder holding {CKPT_NAME} or the file itself')
-    try: return torch.load(p, map_location='cpu', weights_only=False)
+    try: ck = torch.load(p, map_location='cpu', weights_only=False)
     except Exception as e:
-        raise RuntimeError(f'checkpoint {p} is unreadable ({type(e).__name__}: {e}); swav_lit writes checkpoints '
-                           f'atomically, so this file was written by something else or the disk is damaged') from e
+        raise CheckpointError(f'checkpoint {p} is unreadable ({type(e).__name__}: {str(e).splitlines()[0][:200]}); swav_lit '
+                              f'writes checkpoints atomically, so this file was written by something else or the disk is damaged') from e
+    missing = [k for k in ('config', 'model') if not isinstance(ck, dict) or k not in ck]
+    if missing:  # e.g. a torchvision state_dict: a dict of tensors with no config
+        raise CheckpointError(f'{p} is not a swav_lit checkpoint (no {" or ".join(repr(k) for k in missing)} entry): pass a run '
+                              f'folder or checkpoint written by swav_lit_train; to evaluate other weights, load them into '
+                              f'swav_lit.build.build_trunk(cfg) yourself')
+    return ck
 
 def load_trunk(path) -> tuple[nn.Module, Config]:
     "The trained trunk of the checkpoint at `path`, on the CPU in eval mode, and its config."
@@ -81,8 +103,10 @@ def write_csv(rows, path, keys=None):
     "`rows` (dicts) to a CSV at `path`; columns `keys`, default the union of the rows' keys in first-seen order."
     rows = list(rows)
     keys = keys or list(dict.fromkeys(k for h in rows for k in h))
-    with open(path, 'w', newline='') as f:
+    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
+    with open(tmp, 'w', newline='') as f:  # a temp file, then a rename: a kill mid-write leaves the previous CSV whole
         w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows)
+    os.replace(tmp, path)
 
 def plot_run(hist:list[dict], run_dir=None, knn_init:float|None=None, collapse_loss:float|None=None) -> plt.Figure:
     "Loss (per step, per-epoch mean; the method's `collapse_loss` dashed), lr, and kNN by epoch (epoch 0: `knn_init`); saved as loss.png, lr.png, knn.png in `run_dir`."

@@ -21,10 +21,10 @@ from .config import (Config, ConfigError, PRESETS, get_config, validate, show_co
 from .build import (build_data, eval_view, build_trunk, build_method, needs_labels, train_views, strip_bn, make_optimizer,
                             lr_at, SeededViews, StepSampler)
 from .runs import (CKPT_NAME, default_run_dir, atomic_save, load_checkpoint, load_trunk, rank_states, write_csv,
-                           plot_run, _tensorboard)
+                           plot_run, _tensorboard, error_line)
 
 # %% auto #0
-__all__ = ['train', 'report', 'main']
+__all__ = ['RESUME_FIXED', 'Diverged', 'train', 'report', 'main']
 
 # %% ../nbs/30d_train.ipynb #ad7df549
 _SAVE_NOW = False
@@ -32,6 +32,35 @@ _SAVE_NOW = False
 def _on_usr1(*_):
     global _SAVE_NOW
     _SAVE_NOW = True
+
+class Diverged(FloatingPointError):
+    "Training produced a NaN or an infinity; the message names the step, what was kept and the fix."
+
+def _nonfinite(m:nn.Module) -> str|None:
+    "The name of the first floating tensor of `m`'s state holding a NaN or an infinity, else None (one pass: run before each checkpoint)."
+    for k, t in m.state_dict().items():
+        if t.is_floating_point() and not torch.isfinite(t).all(): return k
+    return None
+
+def _diverged(what:str, step:int, lr:float, ckpt:Path) -> Diverged:
+    kept = f'the last good checkpoint {ckpt} is kept' if ckpt.exists() else 'no checkpoint was written'
+    return Diverged(f'training diverged at step {step}: {what}; {kept}. Fix: lower lr (now {lr:.3g}), add a warmup '
+                    f'(--warmup_epochs 1 --start_warmup 0), or train in full precision (--precision no)')
+
+RESUME_FIXED = ('method', 'arch', 'width', 'cifar_stem', 'data', 'n_train')  # what a resumed run must not change
+
+def _check_resume(old:dict, cfg:Config):
+    "Refuse a resume that changes what the checkpoint's state depends on (the weights' shapes, a bank row per image): name the field."
+    for k in RESUME_FIXED:
+        if old.get(k, getattr(cfg, k)) != getattr(cfg, k):
+            raise ConfigError(f'--resume: {k}={getattr(cfg, k)!r} differs from the checkpoint\'s {k}={old[k]!r}: resume with the '
+                              f'same {k} (drop the override), or start a new run with another --name')
+
+def _check_images(n:int, ck:dict, cfg:Config):
+    "The images a resumed run reads must be as many as its checkpoint trained on (a memory bank has one row per image)."
+    if ck.get('n_images', n) != n:
+        raise ConfigError(f"--resume: the data now has {n} training images, the checkpoint was trained on {ck['n_images']}: "
+                          f'resume on the same images (data_root={cfg.data_root!r}), or start a new run with another --name')
 
 def _accelerator(cfg:Config):
     from accelerate import Accelerator, DistributedDataParallelKwargs
@@ -50,22 +79,25 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     if resume:
         ck = load_checkpoint(Path(cfg.out_dir or default_run_dir(cfg.name)) if resume is True else resume)
         cfg = get_config(ck['config'], **overrides)  # the checkpoint's run, with anything given explicitly on top
+        _check_resume(ck['config'], cfg)
     world = int(os.environ.get('WORLD_SIZE', '1'))
     validate(cfg, world_size=world, cuda=torch.cuda.is_available() and not cfg.cpu)
     acc = _accelerator(cfg)
     r, world, dev, main = acc.process_index, acc.num_processes, acc.device, acc.is_main_process
     run_dir = Path(cfg.out_dir or default_run_dir(cfg.name))
     say = print if main else (lambda *a, **k: None)
+    # data first: a failing invocation must leave an existing run folder (its config.json) untouched
+    ds = build_data(cfg, 'ssl')
+    spe = len(ds) // cfg.batch_size
+    if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
+    if ck is not None: _check_images(len(ds), ck, cfg)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True); (run_dir / 'config.json').write_text(json.dumps(asdict(cfg), indent=1))
         if cfg.progress: show_config(cfg)
     say(f'{world} process(es) on {dev}, {cfg.batch_size // (world * cfg.accum)} images per forward, '
         f'accum {cfg.accum}; run folder {run_dir}')
 
-    # data, model, optimiser
-    ds = build_data(cfg, 'ssl')
-    spe = len(ds) // cfg.batch_size
-    if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
+    # model, optimiser
     method = build_method(cfg, len(ds), labels=targets_of(ds) if needs_labels(cfg) else None) if module is None else module
     norm = resolve_norm(cfg, world, dev.type == 'cuda')
     if norm == 'syncbn': method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
@@ -116,12 +148,15 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
         if msg: say(msg)
 
     def save(epoch, t):
+        # the loss is checked every step, but the step after it can still blow the weights up: never write those
+        bad = _nonfinite(raw)  # the same on every rank (DDP keeps them equal), so every rank stops here
+        if bad: raise _diverged(f'{bad} holds NaN or inf after the optimiser step', step, opt.param_groups[0]['lr'], ckpt)
         st = rank_states(raw, world)  # collective: every rank takes part
         if main:
             atomic_save(dict(version=1, config=asdict(cfg), model=raw.state_dict(), optimizer=opt.state_dict(),
                              scaler=acc.scaler.state_dict() if acc.scaler is not None else None,
                              epoch=epoch + (t == spe), epoch_step=t % spe, step=step, world_size=world,
-                             ranks=st, history=hist, knn_init=knn_init), ckpt)
+                             ranks=st, history=hist, knn_init=knn_init, n_images=len(ds)), ckpt)
             write_csv(hist, run_dir / 'metrics.csv'); plt.close(plot_run(hist, run_dir, knn_init, raw.collapse_loss))
         acc.wait_for_everyone()
 
@@ -157,8 +192,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
                     left = (cfg.max_steps or cfg.epochs * spe) - step
                     bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f'{lr:.3g}', img_s=f"{rec['img_s']:.0f}",
                                     eta=f'{left * (time.time() - te) / (t + 1 - start) / 60:.1f}min', refresh=False)
-                    if not math.isfinite(rec['loss']):
-                        raise FloatingPointError(f'loss is {rec["loss"]} at step {step}: lower lr (now {lr:.3g}) or use precision=no')
+                    if not math.isfinite(rec['loss']): raise _diverged(f'the loss is {rec["loss"]}', step, lr, ckpt)
                     if stat[1] > 0: _SAVE_NOW = False; save(epoch, t + 1); say(f'checkpoint on demand at step {step}')
                     if cfg.max_steps and step >= cfg.max_steps: stop = True; break
             bar.close()
@@ -216,6 +250,7 @@ def main(argv:list[str]|None=None):
                    help="continue from RUN (a run folder or checkpoint); alone: this config's run folder")
     p.add_argument('--list', action='store_true', help='list the presets and exit')
     p.add_argument('--show', action='store_true', help='print the resolved config and exit')
+    p.add_argument('--debug', action='store_true', help='on an error, the full traceback (or set SWAV_LIT_DEBUG=1)')
     a, rest = p.parse_known_args(argv)
     if a.list:
         for k, v in PRESETS.items(): print(f"{k:28s} {v['method']:5s} {v['data']:9s} {v.get('arch', 'small'):9s} "
@@ -226,7 +261,9 @@ def main(argv:list[str]|None=None):
         if a.show: show_config(get_config(a.config, **ov)); return
         res = train(a.config, resume=a.resume, **ov)
         if res['cfg'].report and int(os.environ.get('RANK', '0')) == 0: report(res['cfg'], res['checkpoint'])
-    except (ConfigError, DatasetError, FileNotFoundError) as e: sys.exit(f'swav_lit_train: error: {e}')
+    except Exception as e:  # one line naming the value and the fix; the traceback only when asked for
+        if a.debug or os.environ.get('SWAV_LIT_DEBUG'): raise
+        sys.exit(f'swav_lit_train: error: {error_line(e)}')
     if int(os.environ.get('RANK', '0')) == 0:
         d = res['run_dir']
         print(f'\ncheckpoint: {res["checkpoint"]}\nfigures:    {d / "loss.png"}, {d / "knn.png"}, {d / "lr.png"}\n'

@@ -1,0 +1,63 @@
+"""Your own images (issue 14): `--data folder --data_root DIR` with train/ plus val/ or test/, the run named after the
+folder, evaluated at the run's own training resolution and statistics by the report and by every protocol of
+`swav_lit_eval` (the SwAV linear protocol and semi-supervised fine-tuning included)."""
+from pathlib import Path
+import pytest, torch
+import torchvision.transforms as T
+from swav_lit.config import get_config, ConfigError
+from swav_lit.data import DatasetError, IMAGENET_STATS
+from swav_lit.build import build_data, eval_view, data_stats, train_views, build_method
+from swav_lit.train import main
+from swav_lit.runs import load_checkpoint
+import swav_lit.eval as ev
+from conftest import write_shapes
+
+def test_folder_data_and_its_name(shapes):
+    cfg = get_config('digits_swav', data='folder', data_root=str(shapes))
+    assert cfg.name == 'shapes_swav' and get_config('digits_swav', data='folder', data_root=str(shapes), name='x').name == 'x'
+    assert get_config('digits_swav', data='folder', data_root=str(shapes), method='npid').name == 'shapes_npid'
+    tr, te = build_data(cfg, 'ssl'), build_data(cfg, 'test')
+    assert (len(tr), len(te)) == (180, 60) and te.root.endswith('test') and tr.classes == ['circle', 'square', 'triangle']
+    assert train_views(cfg, tr, build_method(cfg, len(tr)))[1] is None  # images of any size: per-image views ('auto')
+    with pytest.raises(ConfigError, match="aug='batched'.*data='folder'"): get_config(cfg, aug='batched')
+
+def test_held_out_folder_is_val_or_test(tmp_path):
+    write_shapes(tmp_path / 'v', 3, 2, held_out='val')
+    assert build_data(get_config('digits_swav', data='folder', data_root=str(tmp_path / 'v')), 'test').root.endswith('val')
+    (tmp_path / 'only' / 'train' / 'a').mkdir(parents=True)
+    with pytest.raises(DatasetError, match='has no val/ or test/ folder'):
+        build_data(get_config('digits_swav', data='folder', data_root=str(tmp_path / 'only')), 'test')
+    with pytest.raises(DatasetError, match="data='folder' needs data_root"): build_data(get_config('digits_swav', data='folder'), 'ssl')
+
+def test_eval_view_at_the_run_resolution_and_stats(shapes):
+    "A folder run trained at 32 px is evaluated at 32 px (not ImageNet's 224) with the statistics it trained with."
+    img = build_data(get_config('digits_swav', data='folder', data_root=str(shapes)), 'test')[0][0]
+    assert eval_view(get_config('digits_swav', data='folder', data_root=str(shapes)))(img).shape == (3, 32, 32)
+    assert eval_view(get_config('imagenet_swav_100ep', data_root=str(shapes), cpu=True, precision='no'))(img).shape == (3, 224, 224)
+    c = get_config('digits_swav', data='folder', data_root=str(shapes), norm_stats=[0.5] * 3 + [0.25] * 3)
+    assert data_stats(c) == ([0.5] * 3, [0.25] * 3) and ev._stats_of(eval_view(c)) == ([0.5] * 3, [0.25] * 3)
+    assert data_stats(get_config('digits_swav', data='folder', data_root='x')) == IMAGENET_STATS
+    with pytest.raises(ConfigError, match='norm_stats=.* must be 6 numbers'): get_config('digits_swav', norm_stats=[0.5])
+
+def test_normalize_inside_nested_compose():
+    "Evaluation views may nest Composes; the SwAV protocols read the statistics from any depth (was: 'has no T.Normalize')."
+    tfm = T.Compose([T.Compose([T.Resize(36), T.CenterCrop(32)]), T.Compose([T.ToTensor(), T.Normalize([0.1] * 3, [0.2] * 3)])])
+    assert ev._stats_of(tfm) == ([0.1] * 3, [0.2] * 3)
+    with pytest.raises(ValueError, match='has no T.Normalize'): ev._stats_of(T.Compose([T.ToTensor()]))
+
+def test_own_folder_trains_and_evaluates(shapes, tmp_path, capsys):
+    """The README's worked example, smaller: SwAV on 180 coloured shapes at 28 px through `swav_lit_train`, then every
+    protocol of `swav_lit_eval` at the training resolution; the trained trunk beats its random init."""
+    run = tmp_path / 'run'
+    main(['--data', 'folder', '--data_root', str(shapes), '--out_dir', str(run), '--epochs', '8', '--batch_size', '60',
+          '--n_prototypes', '30', '--freeze_prototypes_iters', '6', '--collapse_after', '1000', '--lr', '0.1', '--knn_every', '0',
+          '--progress', 'false', '--workers', '0'])
+    out = capsys.readouterr().out
+    assert 'held-out accuracy, small trunk (folder: 180 labelled training images, 60 test images)' in out, out[-2000:]
+    ck = load_checkpoint(run)
+    assert ck['config']['data'] == 'folder' and ck['n_images'] == 180 and ck['step'] == 8 * 3
+    rows = ev.cli([str(run), '--knn', '--linear', 'swav', '--linear-epochs', '3', '--semisup', '10', '--semisup-epochs', '1'])
+    out = capsys.readouterr().out
+    assert [r['metric'] for r in rows] == ['kNN k=20', 'linear (SwAV)', 'semi-sup 10%'], out
+    assert 'RandomResizedCrop(32)' in rows[1]['protocol']  # the SwAV protocol at the run's 32 px, not 224
+    assert rows[0]['trained'] > rows[0]['random init'] and rows[0]['trained'] > 0.5, rows
