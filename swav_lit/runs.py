@@ -16,8 +16,8 @@ from .config import Config, get_config
 from .build import build_trunk
 
 # %% auto #0
-__all__ = ['CKPT_NAME', 'default_run_dir', 'atomic_save', 'CheckpointError', 'error_line', 'load_checkpoint', 'load_trunk',
-           'rank_states', 'write_csv', 'plot_run']
+__all__ = ['CKPT_NAME', 'default_run_dir', 'atomic_save', 'claim_run_dir', 'release_run_dir', 'RunDirBusy', 'CheckpointError',
+           'error_line', 'load_checkpoint', 'load_trunk', 'rank_states', 'write_csv', 'plot_run']
 
 # %% ../nbs/30c_runs.ipynb #ccdd2948
 CKPT_NAME = 'checkpoint.pt'
@@ -38,14 +38,48 @@ def atomic_save(obj, path) -> Path:
         tmp.unlink(missing_ok=True); raise
     return path
 
+def _alive(pid:int) -> bool:
+    "Whether process `pid` exists (on this machine): signal 0 checks without sending anything."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True  # someone else's process: alive
+    return True
+
+def claim_run_dir(run_dir) -> Path:
+    """Make `run_dir` this process's: refuse it while another live process holds its `.lock` (a second run into a busy
+    folder: the last writer would win), take over a lock left by a dead one, and remove the temp files of checkpoint
+    writes that died (`.checkpoint.pt.tmp<PID>`, as large as a checkpoint). Returns the lock file; `release_run_dir` frees it."""
+    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / '.lock'
+    try: holder = int(lock.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError): holder = None
+    if holder is not None and holder != os.getpid() and _alive(holder):
+        raise RunDirBusy(f'run folder {run_dir} is in use by process {holder} (its .lock): wait for that run to end, '
+                         f'or train into another folder (--name or --out_dir)')
+    tmp = lock.with_name(f'.lock.tmp{os.getpid()}'); tmp.write_text(f'{os.getpid()}\n'); os.replace(tmp, lock)
+    for t in run_dir.glob(f'.{CKPT_NAME}.tmp*'):  # a write killed midway; a live writer's own temp file is left alone
+        pid = t.name.rpartition('.tmp')[2]
+        if not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))): t.unlink(missing_ok=True)
+    return lock
+
+def release_run_dir(run_dir):
+    "Remove `run_dir`'s lock if this process holds it."
+    lock = Path(run_dir) / '.lock'
+    try:
+        if int(lock.read_text().split()[0]) == os.getpid(): lock.unlink()
+    except (FileNotFoundError, ValueError, IndexError): pass
+
 def _ckpt_path(path) -> Path:
     p = Path(path)
     return p / CKPT_NAME if p.is_dir() else p
 
+class RunDirBusy(RuntimeError):
+    "Another live process is training into this run folder; the message names its PID."
+
 class CheckpointError(RuntimeError):
     "A checkpoint file is unreadable or not one of swav_lit's; the message names the file and the fix."
 
-_TOLD = ('ConfigError', 'DatasetError', 'CheckpointError', 'Diverged', 'FileNotFoundError')  # messages written to be shown as they are
+_TOLD = ('ConfigError', 'DatasetError', 'CheckpointError', 'RunDirBusy', 'Diverged', 'FileNotFoundError')  # messages written to be shown as they are
 
 def error_line(e:BaseException) -> str:
     "One line for a command-line failure: our own errors as written; a system error with its file; anything else with its type and how to see more."
@@ -104,9 +138,12 @@ def write_csv(rows, path, keys=None):
     rows = list(rows)
     keys = keys or list(dict.fromkeys(k for h in rows for k in h))
     path = Path(path); tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    with open(tmp, 'w', newline='') as f:  # a temp file, then a rename: a kill mid-write leaves the previous CSV whole
-        w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, 'w', newline='') as f:  # a temp file, then a rename: a kill mid-write leaves the previous CSV whole
+            w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
 
 def plot_run(hist:list[dict], run_dir=None, knn_init:float|None=None, collapse_loss:float|None=None) -> plt.Figure:
     "Loss (per step, per-epoch mean; the method's `collapse_loss` dashed), lr, and kNN by epoch (epoch 0: `knn_init`); saved as loss.png, lr.png, knn.png in `run_dir`."

@@ -21,7 +21,7 @@ from .config import (Config, ConfigError, PRESETS, get_config, validate, show_co
 from .build import (build_data, eval_view, build_trunk, build_method, needs_labels, train_views, strip_bn, make_optimizer,
                             lr_at, SeededViews, StepSampler)
 from .runs import (CKPT_NAME, default_run_dir, atomic_save, load_checkpoint, load_trunk, rank_states, write_csv,
-                           plot_run, _tensorboard, error_line)
+                           plot_run, _tensorboard, error_line, claim_run_dir, release_run_dir)
 
 # %% auto #0
 __all__ = ['RESUME_FIXED', 'Diverged', 'train', 'report', 'main']
@@ -92,7 +92,8 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
     if ck is not None: _check_images(len(ds), ck, cfg)
     if main:
-        run_dir.mkdir(parents=True, exist_ok=True); (run_dir / 'config.json').write_text(json.dumps(asdict(cfg), indent=1))
+        claim_run_dir(run_dir)  # refused while another live run writes here; dead writes' temp files removed
+        (run_dir / 'config.json').write_text(json.dumps(asdict(cfg), indent=1))
         if cfg.progress: show_config(cfg)
     say(f'{world} process(es) on {dev}, {cfg.batch_size // (world * cfg.accum)} images per forward, '
         f'accum {cfg.accum}; run folder {run_dir}')
@@ -214,6 +215,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     finally:
         if old_handler is not None: signal.signal(signal.SIGUSR1, old_handler)
         if tb: tb.close()
+        if main: release_run_dir(run_dir)
     wall = time.time() - t_start
     say(f'trained {step} steps in {wall:.0f} s; checkpoint {ckpt}')
     return dict(cfg=cfg, run_dir=run_dir, checkpoint=ckpt, history=hist, method=raw, steps=step, seconds=wall,

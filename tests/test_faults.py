@@ -93,3 +93,35 @@ def test_name_override(capsys):
     main(['--name', 'my_run', '--show'])
     assert "config 'my_run'" in capsys.readouterr().out
     assert get_config('digits_swav', name='x').name == 'x'
+
+# ---------------------------------------------------------------- run folders (issue 14, items 5 and 10)
+def test_run_folder_lock_and_leftovers(tmp_path):
+    "A live holder's lock refuses a second run (naming its PID); a dead holder's is taken over; dead writes' temp files go."
+    import subprocess, sys
+    from swav_lit.runs import claim_run_dir, release_run_dir, RunDirBusy
+    live = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    dead = subprocess.Popen([sys.executable, '-c', 'pass']); dead.wait()
+    try:
+        run = tmp_path / 'run'; run.mkdir()
+        (run / '.lock').write_text(f'{live.pid}\n')
+        with pytest.raises(RunDirBusy, match=f'in use by process {live.pid}'): claim_run_dir(run)
+        with pytest.raises(SystemExit) as e: main(['--out_dir', str(run), '--max_steps', '1', '--report', 'false'])
+        assert f'in use by process {live.pid}' in str(e.value) and not (run / 'config.json').exists()
+        (run / '.lock').write_text(f'{dead.pid}\n')
+        for pid in (dead.pid, live.pid): (run / f'.{CKPT_NAME}.tmp{pid}').write_bytes(b'partial')
+        claim_run_dir(run)
+        assert (run / '.lock').read_text().split()[0] == str(__import__('os').getpid())
+        assert sorted(p.name for p in run.glob('.checkpoint.pt.tmp*')) == [f'.{CKPT_NAME}.tmp{live.pid}']  # a live writer's stays
+        release_run_dir(run); assert not (run / '.lock').exists()
+    finally: live.kill(); live.wait()
+
+def test_metrics_csv_written_atomically(tmp_path, monkeypatch):
+    "A write that dies midway leaves the previous metrics.csv whole (it was found empty after 3 of 10 kills)."
+    import csv as csv_mod
+    from swav_lit.runs import write_csv
+    write_csv([dict(step=1, loss=2.0)], tmp_path / 'metrics.csv')
+    class Dying(csv_mod.DictWriter):
+        def writerows(self, rows): raise KeyboardInterrupt('killed mid-write')
+    monkeypatch.setattr(csv_mod, 'DictWriter', Dying)
+    with pytest.raises(KeyboardInterrupt): write_csv([dict(step=1, loss=2.0), dict(step=2, loss=1.5)], tmp_path / 'metrics.csv')
+    assert (tmp_path / 'metrics.csv').read_text().split() == ['step,loss', '1,2.0'] and len(list(tmp_path.iterdir())) == 1
