@@ -27,6 +27,8 @@ class Config:
     norm_stats: list[float] = field(default_factory=list)  # normalisation: 3 means then 3 stds; [] = the data's (STATS; folder: ImageNet's)
     n_train: int = 0                     # 0 = the whole train split; else a class-balanced subset of n images (fixed seed 0)
     n_test: int = 0                      # 0 = the whole test split; else a class-balanced subset of n images (fixed seed 0)
+    held_out_frac: float = 0.2           # data='folder' with class folders but no train/: this fraction of each class held out (seed 0)
+    verify_images: bool = False          # decode every image before step 1 and name all unreadable ones (folders: headers always are)
     arch: str = 'small'                  # 'small' (SmallConvNet) | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101'
     width: int = 32                      # SmallConvNet widths (w, 2w, 4w, 8w); 'small' only
     cifar_stem: bool = False
@@ -223,6 +225,7 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(0 <= c.bank_momentum < 1, f'bank_momentum={c.bank_momentum} must be in [0, 1)')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')
+    need(0 < c.held_out_frac < 1, f'held_out_frac={c.held_out_frac} must be in (0, 1), e.g. 0.2')
     need(c.final_lr <= c.lr, f'final_lr={c.final_lr} is above lr={c.lr}: the cosine decays from lr to final_lr')
     need(c.warmup_epochs < c.epochs, f'warmup_epochs={c.warmup_epochs} must be below epochs={c.epochs}')
     if c.schedule == 'step':
@@ -297,7 +300,8 @@ def show_config(cfg:Config, file=None):
     items = [f'{k}={v}' for k, v in asdict(cfg).items()]
     w = min(max(map(len, items)), 32) + 2  # a long path overflows its column rather than widening all
     print(f'config {cfg.name!r}:', file=file)
-    for i in range(0, len(items), 3): print('  ' + ''.join(s.ljust(w) for s in items[i:i + 3]).rstrip(), file=file)
+    for i in range(0, len(items), 3):  # an overflowing value still keeps two spaces before the next
+        print('  ' + ''.join(s.ljust(w) if len(s) < w - 1 else s + '  ' for s in items[i:i + 3]).rstrip(), file=file)
 
 def resolve_norm(cfg:Config, world:int, cuda:bool) -> str:
     "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV on several GPUs (as the published runs), else BatchNorm."

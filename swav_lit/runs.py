@@ -4,7 +4,7 @@
 
 # %% ../nbs/30c_runs.ipynb #6547a6ea
 from __future__ import annotations
-import os, csv, errno
+import os, csv, errno, pickle
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
@@ -74,7 +74,7 @@ def _ckpt_path(path) -> Path:
     return p / CKPT_NAME if p.is_dir() else p
 
 class RunDirBusy(RuntimeError):
-    "Another live process is training into this run folder; the message names its PID."
+    "Another live process is training into this run folder (the message names its PID), or it holds a run and no overwrite was asked."
 
 class CheckpointError(RuntimeError):
     "A checkpoint file is unreadable or not one of swav_lit's; the message names the file and the fix."
@@ -83,22 +83,44 @@ _TOLD = ('ConfigError', 'DatasetError', 'CheckpointError', 'RunDirBusy', 'Diverg
 
 def error_line(e:BaseException) -> str:
     "One line for a command-line failure: our own errors as written; a system error with its file; anything else with its type and how to see more."
+    msg = str(e).strip().splitlines()
+    if 'Original Traceback' in str(e):  # raised in a DataLoader worker: the error itself is the traceback's last line
+        last = msg[-1].partition(': ')
+        return (last[2] if last[0].rpartition('.')[2] in _TOLD else msg[-1]) + \
+            ' (--verify_images true lists every unreadable image before training)' * ('Cannot read image' in msg[-1])
     if type(e).__name__ in _TOLD: return str(e)
     if isinstance(e, OSError) and e.strerror:  # disk full, read-only, a file where a folder should be
         fix = {errno.ENOSPC: 'free some space or choose another --out_dir', errno.EACCES: 'choose a writable --out_dir',
                errno.EROFS: 'choose a writable --out_dir'}.get(e.errno, 'check that path')
         return f'{e.strerror}' + (f': {e.filename}' if e.filename else '') + f': {fix}'
-    msg = str(e).strip().splitlines()
     return f'{type(e).__name__}: {msg[0] if msg else ""} (run again with --debug, or SWAV_LIT_DEBUG=1, for the traceback)'
 
+_NUMPY_ARRAY = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]  # numpy's RNG state (before issue 14)
+
+def _unreadable(p, e) -> CheckpointError:
+    lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()]
+    at = [i + 1 for i, l in enumerate(lines[:-1]) if l.endswith('WeightsUnpickler error:')]  # torch's reason, not its advice
+    first = (lines[at[0]] if at else (lines or [''])[0])[:200]
+    return CheckpointError(f'checkpoint {p} is unreadable ({type(e).__name__}: {first}); swav_lit writes checkpoints '
+                           f'atomically, so this file was written by something else or the disk is damaged: pass another checkpoint')
+
+def _unsafe_globals(p) -> list[str]:
+    try: return [g for g in torch.serialization.get_unsafe_globals_in_checkpoint(p)][:3]
+    except Exception: return []
+
 def load_checkpoint(path) -> dict:
-    "The checkpoint at `path` (a .pt file or a run folder) as a dict of CPU tensors; clear errors if absent or unreadable."
+    "The checkpoint at `path` (a .pt file or a run folder) as a dict of CPU tensors, loaded with `weights_only=True`; clear errors if absent, unreadable or holding code."
     p = _ckpt_path(path)
     if not p.exists(): raise FileNotFoundError(f'no checkpoint at {p}: pass a run folder holding {CKPT_NAME} or the file itself')
-    try: ck = torch.load(p, map_location='cpu', weights_only=False)
-    except Exception as e:
-        raise CheckpointError(f'checkpoint {p} is unreadable ({type(e).__name__}: {str(e).splitlines()[0][:200]}); swav_lit '
-                              f'writes checkpoints atomically, so this file was written by something else or the disk is damaged') from e
+    try:  # tensors and plain values only: an untrusted file's pickle code never runs (older checkpoints: numpy RNG arrays too)
+        with torch.serialization.safe_globals(_NUMPY_ARRAY): ck = torch.load(p, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        bad = ', '.join(_unsafe_globals(p))
+        if not bad: raise _unreadable(p, e) from e  # not a pickle at all (a damaged or foreign file)
+        raise CheckpointError(f'{p} holds objects other than tensors and plain values ({bad}), so it is not loaded: loading '
+                              f'it would run code from the file. swav_lit checkpoints hold plain types only; if you trust '
+                              f'this file, read it with torch.load(path, weights_only=False) yourself') from None
+    except Exception as e: raise _unreadable(p, e) from e
     missing = [k for k in ('config', 'model') if not isinstance(ck, dict) or k not in ck]
     if missing:  # e.g. a torchvision state_dict: a dict of tensors with no config
         raise CheckpointError(f'{p} is not a swav_lit checkpoint (no {" or ".join(repr(k) for k in missing)} entry): pass a run '
