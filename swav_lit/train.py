@@ -110,7 +110,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
     if ck is not None: _check_images(len(ds), ck, cfg)
     if cfg.verify_images and main:  # every file decoded now, all unreadable ones named at once (not one per crash, at step 5)
-        for s in ('ssl', 'test'): check_images(image_paths(ds if s == 'ssl' else build_data(cfg, s)), cfg.data_root or cfg.data)
+        check_images(image_paths(ds) + image_paths(build_data(cfg, 'test')), cfg.data_root or cfg.data)
     ckpt = run_dir / CKPT_NAME
     if main and ck is None and ckpt.exists() and not overwrite:
         raise RunDirBusy(f'run folder {run_dir} already holds a run ({CKPT_NAME}): continue it (--resume {run_dir}), train into '

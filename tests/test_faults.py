@@ -125,3 +125,132 @@ def test_metrics_csv_written_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_mod, 'DictWriter', Dying)
     with pytest.raises(KeyboardInterrupt): write_csv([dict(step=1, loss=2.0), dict(step=2, loss=1.5)], tmp_path / 'metrics.csv')
     assert (tmp_path / 'metrics.csv').read_text().split() == ['step,loss', '1,2.0'] and len(list(tmp_path.iterdir())) == 1
+
+# ---------------------------------------------------------------- the lead's finds beside issue 14's list
+def test_config_printout_keeps_a_separator(capsys):
+    "A value longer than its column ran into the next: `out_dir=/work/runs/s1/cifar10_swav_cpuckpt_every=1`."
+    from swav_lit.config import show_config
+    show_config(get_config('cifar10_swav_cpu', out_dir='/work/runs/s1/cifar10_swav_cpu'))
+    out = capsys.readouterr().out
+    assert 'out_dir=/work/runs/s1/cifar10_swav_cpu  ckpt_every=1' in out, out
+    import re
+    for line in out.splitlines()[1:]:  # every item is key=value and two spaces or more part it from the next
+        assert all(re.match(r'^[a-z_]+=', item) for item in re.split(r'\s{2,}', line.strip())), line
+
+def test_name_with_a_config_names_the_run_and_its_folder(tmp_path, monkeypatch, capsys):
+    "`--config cifar10_swav_cpu --name foo` crashed: get_config() got multiple values for argument 'name'."
+    main(['--config', 'cifar10_swav_cpu', '--name', 'foo', '--show'])
+    assert "config 'foo'" in capsys.readouterr().out
+    monkeypatch.setattr(tr, 'default_run_dir', lambda name: tmp_path / name)
+    kw = {k: v for k, v in _npid(tmp_path, max_steps=1).items() if k != 'out_dir'}
+    train('digits_swav', name='foo', **kw)
+    assert load_checkpoint(tmp_path / 'foo')['config']['name'] == 'foo'
+
+# ---------------------------------------------------------------- run folders (issue 14, item 5)
+def test_new_run_into_a_run_folder_refused_unless_overwrite(tmp_path):
+    train('digits_swav', **_npid(tmp_path, max_steps=1))
+    before = (tmp_path / 'config.json').read_text()
+    with pytest.raises(tr.RunDirBusy, match=f'run folder {tmp_path} already holds a run .*--resume.*--overwrite'):
+        train('digits_swav', **_npid(tmp_path, max_steps=2, seed=2))
+    with pytest.raises(SystemExit) as e: main(['--out_dir', str(tmp_path), '--max_steps', '1', '--report', 'false'])
+    assert 'already holds a run' in str(e.value) and '\n' not in str(e.value)
+    assert (tmp_path / 'config.json').read_text() == before and load_checkpoint(tmp_path)['step'] == 1
+    train('digits_swav', overwrite=True, **_npid(tmp_path, max_steps=2, seed=2))
+    ck = load_checkpoint(tmp_path)
+    assert ck['step'] == 2 and ck['config']['seed'] == 2 and len(ck['history']) == 2
+
+def test_a_failing_invocation_leaves_the_run_folder_alone(tmp_path):
+    "config.json was written before the data checks: a failing run overwrote a finished run's, which then disagreed with its checkpoint."
+    train('digits_swav', **_npid(tmp_path, max_steps=1))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    for bad in (['--data', 'imagenet', '--data_root', str(tmp_path / 'nowhere'), '--aug', 'pil'], ['--batch_size', '5000']):
+        with pytest.raises(SystemExit) as e: main(['--out_dir', str(tmp_path), '--report', 'false', *bad])
+        assert str(e.value).startswith('swav_lit_train: error: '), e.value
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+def test_resume_writes_where_the_checkpoint_is(tmp_path):
+    "`--resume` on a copied run folder wrote into the original (the out_dir in its config)."
+    import shutil
+    train('digits_swav', **_npid(tmp_path / 'orig', max_steps=1))
+    shutil.copytree(tmp_path / 'orig', tmp_path / 'copy')
+    kw = {k: v for k, v in _npid(tmp_path, max_steps=2).items() if k != 'out_dir'}
+    res = train('digits_swav', resume=tmp_path / 'copy', **kw)
+    assert res['run_dir'] == tmp_path / 'copy' and load_checkpoint(tmp_path / 'copy')['step'] == 2
+    assert load_checkpoint(tmp_path / 'orig')['step'] == 1
+    assert main(['--resume', str(tmp_path / 'copy' / CKPT_NAME), '--max_steps', '3', '--report', 'false']) is None
+    assert load_checkpoint(tmp_path / 'copy')['step'] == 3 and load_checkpoint(tmp_path / 'orig')['step'] == 1
+
+# ---------------------------------------------------------------- divergence flagged before NaN (issue 14, item 4)
+def test_runaway_loss_and_weights_flagged(tmp_path, capsys):
+    "`--lr 1e6` ran to the end (loss 4.3 -> 15, weights about 4e16) without a word: now each epoch says so."
+    train('digits_swav', method='swav', lr=1e6, optimizer='sgd', n_train=200, batch_size=40, epochs=1, size_crops=[16], n_crops=[2],
+          min_scale_crops=[0.2], max_scale_crops=[1.0], n_prototypes=20, freeze_prototypes_iters=0, knn_every=0, report=False,
+          progress=False, out_dir=str(tmp_path), workers=0)
+    out = capsys.readouterr().out
+    assert 'WARNING: the loss' in out and 'far above ln K = 3' in out and 'lower lr' in out, out
+    assert 'WARNING: the weights have grown' in out and 'without bound' in out, out
+    assert 'far above ln K' in load_checkpoint(tmp_path)['history'][-1]['warnings']
+    m = torch.nn.Linear(4, 4); m.collapse_loss = math.log(20)
+    w0 = tr._weight_norm(m)
+    assert tr._runaway(m, 2.9, w0, 0.1) == []  # a healthy run: nothing said
+    with torch.no_grad(): m.weight.mul_(1000)
+    assert [s.split(' ')[1] for s in tr._runaway(m, 7.0, w0, 0.1)] == ['loss', 'weights']
+
+# ---------------------------------------------------------------- one error line (issue 14, item 7)
+def test_disk_full_is_one_line(tmp_path, monkeypatch):
+    "'No space left on device' was the 9th line of 31."
+    import errno
+    def full(obj, path): raise OSError(errno.ENOSPC, 'No space left on device', str(path))
+    monkeypatch.setattr(tr, 'atomic_save', full)
+    args = [f'--{k}={" ".join(map(str, v)) if isinstance(v, list) else v}' for k, v in _npid(tmp_path, max_steps=1).items()]
+    with pytest.raises(SystemExit) as e: main(args)
+    assert str(e.value) == (f'swav_lit_train: error: No space left on device: {tmp_path / CKPT_NAME}: free some space or '
+                            f'choose another --out_dir'), e.value
+    assert not (tmp_path / '.lock').exists()  # the folder is free again
+
+def test_assign_and_grade_fail_in_one_line(tmp_path, capsys):
+    from swav_lit.assign import assign_main, grade_main
+    (tmp_path / 'nb.ipynb').write_text('{}')
+    (tmp_path / 'man.json').write_text('{"a": 1}')
+    cases = [(assign_main, [str(tmp_path / 'nb.ipynb'), str(tmp_path / 'out')], 'nb.ipynb is not a notebook'),
+             (grade_main, [str(tmp_path / 'nb.ipynb'), '-m', str(tmp_path / 'man.json')], 'man.json is not a manifest'),
+             (grade_main, [str(tmp_path / 'nb.ipynb'), '-m', str(tmp_path / 'none.json')], 'cannot read the manifest'),
+             (grade_main, [str(tmp_path / 'gone.ipynb'), '-m', str(tmp_path / 'man.json')], 'man.json is not a manifest')]
+    for fn, argv, words in cases:
+        with pytest.raises(SystemExit) as e: fn(argv)
+        prog = 'swav_lit_assign' if fn is assign_main else 'swav_lit_grade'
+        assert str(e.value).startswith(f'{prog}: error: ') and words in str(e.value) and '\n' not in str(e.value), e.value
+        with pytest.raises((ValueError, FileNotFoundError)): fn(argv + ['--debug'])  # the traceback, when asked for
+    with pytest.raises(SystemExit) as e: assign_main([])
+    assert e.value.code == 2  # a usage error: argparse's status 2
+
+# ---------------------------------------------------------------- checkpoints hold plain types (issue 14, item 11)
+@pytest.mark.parametrize('method', ['npid', 'swav'])
+def test_checkpoints_load_with_weights_only(method, tmp_path):
+    train('digits_swav', **_npid(tmp_path, max_steps=1, method=method, n_crops=[2], size_crops=[16], min_scale_crops=[0.2],
+                                 max_scale_crops=[1.0], n_prototypes=20))
+    ck = torch.load(tmp_path / CKPT_NAME, weights_only=True)  # plain torch: no allowlist at all
+    assert ck['step'] == 1 and isinstance(ck['ranks'][0]['rng']['numpy'][1], list)
+
+def test_a_checkpoint_that_carries_code_is_refused(tmp_path):
+    import os
+    class Evil:
+        def __reduce__(self): return (os.system, (f'touch {tmp_path / "PWNED"}',))
+    torch.save(dict(config={}, model={}, payload=Evil()), tmp_path / 'evil.pt')
+    with pytest.raises(CheckpointError, match='evil.pt holds objects other than tensors and plain values \\(posix.system'):
+        load_checkpoint(tmp_path / 'evil.pt')
+    for cli in (main, ev.cli):
+        with pytest.raises(SystemExit) as e: cli(['--resume', str(tmp_path / 'evil.pt')] if cli is main else [str(tmp_path / 'evil.pt')])
+        assert 'evil.pt holds objects other than tensors' in str(e.value) and '\n' not in str(e.value)
+    assert not (tmp_path / 'PWNED').exists()
+
+def test_older_checkpoints_with_numpy_rng_still_load(tmp_path):
+    "Checkpoints written before this change hold numpy's RNG state as an array: those (and only numpy arrays) are allowed."
+    import numpy as np
+    train('digits_swav', **_npid(tmp_path, max_steps=1))
+    ck = torch.load(tmp_path / CKPT_NAME, weights_only=True)
+    n = ck['ranks'][0]['rng']['numpy']; ck['ranks'][0]['rng']['numpy'] = (n[0], np.array(n[1], dtype=np.uint32), *n[2:])
+    torch.save(ck, tmp_path / CKPT_NAME)
+    assert isinstance(load_checkpoint(tmp_path)['ranks'][0]['rng']['numpy'][1], np.ndarray)
+    train('digits_swav', resume=tmp_path, **_npid(tmp_path, max_steps=2))
+    assert load_checkpoint(tmp_path)['step'] == 2

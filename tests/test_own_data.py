@@ -61,3 +61,58 @@ def test_own_folder_trains_and_evaluates(shapes, tmp_path, capsys):
     assert [r['metric'] for r in rows] == ['kNN k=20', 'linear (SwAV)', 'semi-sup 10%'], out
     assert 'RandomResizedCrop(32)' in rows[1]['protocol']  # the SwAV protocol at the run's 32 px, not 224
     assert rows[0]['trained'] > rows[0]['random init'], rows  # measured: 0.500 against 0.467 (raw pixels 0.800) after 24 steps
+
+def test_single_folder_split_by_a_seeded_fraction(tmp_path):
+    "A folder of class folders with no train/: `held_out_frac` of each class held out, the same images every time."
+    from swav_lit.build import image_paths
+    root = write_shapes(tmp_path / 'w', 10, 1) / 'train'  # root/<class>/*.png, nothing else
+    cfg = get_config('digits_swav', data='folder', data_root=str(root))
+    tr, te = build_data(cfg, 'ssl'), build_data(cfg, 'test')
+    assert (len(tr), len(te)) == (24, 6) and cfg.name == 'train_swav'
+    assert not set(image_paths(tr)) & set(image_paths(te)) and len(set(image_paths(tr)) | set(image_paths(te))) == 30
+    assert sorted(te.targets) == [0, 0, 1, 1, 2, 2] and te.classes == ['circle', 'square', 'triangle']
+    assert image_paths(build_data(cfg, 'test')) == image_paths(te) and image_paths(build_data(cfg, 'train')) == image_paths(tr)
+    assert len(build_data(get_config(cfg, held_out_frac=0.5), 'test')) == 15
+    with pytest.raises(ConfigError, match='held_out_frac=1.0 must be in \\(0, 1\\)'): get_config(cfg, held_out_frac=1)
+
+def test_bad_images_named_before_step_1(tmp_path):
+    """A truncated PNG stopped training at step 5, naming only the first bad file at the end of a long worker traceback:
+    `--verify_images true` names every one before anything is written; a file that is no image at all is found always."""
+    root = write_shapes(tmp_path / 'd', 20, 4)
+    blob = (root / 'train' / 'circle' / '0.png').read_bytes()
+    bad = [root / 'train' / 'circle' / '0.png', root / 'train' / 'square' / '3.png', root / 'test' / 'triangle' / '1.png']
+    for p in bad: p.write_bytes(blob[:len(blob) // 2])  # truncated: the header reads, the pixels do not
+    run = tmp_path / 'run'
+    args = ['--data', 'folder', '--data_root', str(root), '--out_dir', str(run), '--batch_size', '20', '--epochs', '1',
+            '--knn_every', '0', '--report', 'false', '--progress', 'false', '--n_prototypes', '10']
+    with pytest.raises(SystemExit) as e: main(args + ['--verify_images', 'true'])
+    msg = str(e.value)
+    assert msg.startswith('swav_lit_train: error: 3 unreadable image(s) in ') and '\n' not in msg, msg
+    assert all(str(p) in msg for p in bad) and 'delete or replace these files' in msg and not run.exists()
+    with pytest.raises(SystemExit) as e: main(args + ['--workers', '1'])  # unverified: found by the worker that reads it
+    msg = str(e.value)
+    assert msg.startswith('swav_lit_train: error: Cannot read image ') and '\n' not in msg and '--verify_images true' in msg, msg
+    assert any(str(p) in msg for p in bad[:2]), msg
+    (root / 'train' / 'circle' / 'junk.png').write_bytes(b'not an image at all')
+    with pytest.raises(SystemExit) as e: main(args + ['--out_dir', str(tmp_path / 'run2')])
+    assert '1 unreadable image(s)' in str(e.value) and 'junk.png' in str(e.value) and not (tmp_path / 'run2').exists()
+
+def test_16bit_float_and_transparent_images(tmp_path):
+    "16-bit PNGs became all white, float TIFFs saturated, alpha was dropped: each is now converted as it looks."
+    import numpy as np
+    from PIL import Image
+    from swav_lit.data import load_image
+    d = tmp_path / 'f' / 'train' / 'a'; d.mkdir(parents=True)
+    Image.fromarray(np.full((8, 8), 30000, np.uint16)).save(d / 'g16.png')          # 30000/65535 of white
+    Image.fromarray(np.full((8, 8), 0.5, np.float32)).save(d / 'half.tif')          # float in [0, 1]
+    big = np.full((8, 8), 500., np.float32); big[7, 6:] = 0, 1000
+    Image.fromarray(big).save(d / 'big.tif')                                        # float outside [0, 1]: its own range
+    Image.new('RGBA', (8, 8), (0, 0, 0, 0)).save(d / 'clear.png')                   # fully transparent: the white behind
+    Image.new('RGBA', (8, 8), (255, 0, 0, 128)).save(d / 'half_red.png')            # half transparent red over white
+    Image.new('LA', (8, 8), (0, 0)).save(d / 'clear_gray.png')
+    got = {p.name: tuple(np.asarray(load_image(p))[0, 0]) for p in d.iterdir()}
+    assert got == {'g16.png': (117,) * 3, 'half.tif': (128,) * 3, 'big.tif': (128,) * 3, 'clear.png': (255,) * 3,
+                   'half_red.png': (255, 127, 127), 'clear_gray.png': (255,) * 3}, got
+    (tmp_path / 'f' / 'test').symlink_to(tmp_path / 'f' / 'train')
+    ds = build_data(get_config('digits_swav', data='folder', data_root=str(tmp_path / 'f')), 'ssl')
+    assert sorted(tuple(np.asarray(ds[i][0])[0, 0]) for i in range(len(ds))) == sorted(got.values())
