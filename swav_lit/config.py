@@ -171,6 +171,9 @@ _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_s
 def supervised_reference(cfg:Config) -> dict|None:
     "The supervised run beside `cfg`: {'command', and the committed accuracies if its preset's run matches `cfg`'s data and budget}; None for a supervised run."
     if cfg.method == 'supervised': return None
+    if cfg.name not in PRESETS:  # your own run (a folder of your images): its own config, a folder of its own
+        run = cfg.out_dir or '<run folder>'
+        return dict(command=f'swav_lit_train --config {run}/config.json --method supervised --out_dir {run}_supervised')
     ref = dict(SUPERVISED_REFERENCE.get(cfg.name, dict(command=f'swav_lit_train --config {cfg.name} --method supervised')))
     same = cfg.name in PRESETS and all(getattr(cfg, k) == PRESETS[cfg.name].get(k, getattr(Config, k, None)) for k in _SAME_BUDGET)
     return ref if same else dict(command=ref['command'])

@@ -20,6 +20,9 @@ def test_folder_data_and_its_name(shapes):
     assert (len(tr), len(te)) == (180, 60) and te.root.endswith('test') and tr.classes == ['circle', 'square', 'triangle']
     assert train_views(cfg, tr, build_method(cfg, len(tr)))[1] is None  # images of any size: per-image views ('auto')
     with pytest.raises(ConfigError, match="aug='batched'.*data='folder'"): get_config(cfg, aug='batched')
+    from swav_lit.config import supervised_reference  # was: --config shapes_swav, a preset that does not exist
+    assert supervised_reference(get_config(cfg, out_dir='/x/run')) == dict(
+        command='swav_lit_train --config /x/run/config.json --method supervised --out_dir /x/run_supervised')
 
 def test_held_out_folder_is_val_or_test(tmp_path):
     write_shapes(tmp_path / 'v', 3, 2, held_out='val')
@@ -61,6 +64,7 @@ def test_own_folder_trains_and_evaluates(shapes, tmp_path, capsys):
     assert [r['metric'] for r in rows] == ['kNN k=20', 'linear (SwAV)', 'semi-sup 10%'], out
     assert 'RandomResizedCrop(32)' in rows[1]['protocol']  # the SwAV protocol at the run's 32 px, not 224
     assert rows[0]['trained'] > rows[0]['random init'], rows  # measured: 0.500 against 0.467 (raw pixels 0.800) after 24 steps
+    assert rows[1]['trained'] > rows[1]['random init'], rows  # measured: 0.350 against 0.317 (3 epochs of the SwAV protocol)
 
 def test_single_folder_split_by_a_seeded_fraction(tmp_path):
     "A folder of class folders with no train/: `held_out_frac` of each class held out, the same images every time."
