@@ -151,7 +151,15 @@ def student_notebook(nb:dict, chapter:str) -> dict:
     return out
 
 # %% ../nbs/50_assign.ipynb #a0f1c4b3
-def _exercises(p:Path) -> list: return parse_exercises(json.loads(p.read_text(encoding='utf-8')), p.name)
+def _read_nb(p:Path) -> dict:
+    "The notebook at `p`; a file that is not a notebook raises ValueError naming it."
+    try: nb = json.loads(p.read_text(encoding='utf-8'))
+    except ValueError as e: raise ValueError(f'{p} is not a notebook (not JSON: {e}): pass .ipynb files written by Jupyter') from None
+    if not (isinstance(nb, dict) and isinstance(nb.get('cells'), list)):
+        raise ValueError(f'{p} is not a notebook (no "cells" list): pass .ipynb files written by Jupyter')
+    return nb
+
+def _exercises(p:Path) -> list: return parse_exercises(_read_nb(p), p.name)
 
 def find_chapters(src, chapters=None) -> list:
     "Notebooks to assign: `src` itself, or those in folder `src` with a solution region, filtered by name prefixes `chapters`."
@@ -175,7 +183,7 @@ def assign(src, dest, chapters=None) -> dict:
     "Write `dest`/student (notebooks to hand out, manifest.json) and `dest`/instructor (solutions, manifest.json with the graded cells) -> the instructor's manifest."
     dest, man = Path(dest), {'chapters': {}}
     for p in find_chapters(src, chapters):
-        nb, exs = json.loads(p.read_text(encoding='utf-8')), _exercises(p)
+        nb, exs = _read_nb(p), _exercises(p)
         write_notebook(student_notebook(nb, p.stem), dest / 'student' / p.name)
         write_notebook(clear_outputs(nb, p.stem), dest / 'instructor' / p.name)
         man['chapters'][p.stem] = {'file': p.name, 'points': sum(e['points'] for e in exs), 'exercises': exs}
@@ -325,15 +333,24 @@ def write_scores(rows:list, out='.') -> tuple:
     return out / 'grades.csv', out / 'grades.json'
 
 # %% ../nbs/50_assign.ipynb #9bc702c9
+def _fail(prog:str, e:BaseException, debug:bool=False):
+    "End a command-line tool on `e`: one line naming the file or value (exit status 1); the traceback with --debug or SWAV_LIT_DEBUG=1."
+    if debug or os.environ.get('SWAV_LIT_DEBUG'): raise e
+    if isinstance(e, OSError) and e.strerror and e.filename: what = f'{e.strerror}: {e.filename}: check that path'
+    else: what = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    sys.exit(f'{prog}: error: {what}' + ('' if type(e) in (ValueError, FileNotFoundError) else
+                                         f' ({type(e).__name__}; --debug, or SWAV_LIT_DEBUG=1, for the traceback)'))
+
 def assign_main(argv:list|None=None):
     "`swav_lit_assign SRC DEST [--chapters ...]`: student and instructor copies of the chapters, with their manifests."
     p = argparse.ArgumentParser(prog='swav_lit_assign', description='Turn chapters with solution regions into student notebooks and an instructor copy.')
     p.add_argument('src', help='a chapter notebook, or a folder of them (e.g. nbs)')
     p.add_argument('dest', help='output folder: DEST/student (hand out) and DEST/instructor (keep)')
     p.add_argument('--chapters', nargs='*', help='names or name prefixes of the chapters to take (default: every chapter with an exercise)')
+    p.add_argument('--debug', action='store_true', help='on an error, the full traceback (or set SWAV_LIT_DEBUG=1)')
     a = p.parse_args(argv)
     try: man = assign(a.src, a.dest, a.chapters)
-    except (ValueError, OSError) as e: sys.exit(f'swav_lit_assign: error: {e}')
+    except Exception as e: _fail('swav_lit_assign', e, a.debug)
     for ch, c in man['chapters'].items(): print(f'{ch}: ' + ', '.join(f"{e['id']} ({e['points']:g} points)" for e in c['exercises']))
     d = Path(a.dest)
     print(f"{man['points']:g} points in {len(man['chapters'])} notebooks\nhand out: {d / 'student'}\n"
@@ -347,10 +364,18 @@ def grade_main(argv:list|None=None):
     p.add_argument('--timeout', type=float, default=300, help='seconds per notebook (default 300)')
     p.add_argument('--jobs', '-j', type=int, default=1, help='notebooks graded at the same time (default 1)')
     p.add_argument('--out', default='.', help='folder for grades.csv and grades.json (default: here)')
+    p.add_argument('--debug', action='store_true', help='on an error, the full traceback (or set SWAV_LIT_DEBUG=1)')
     a = p.parse_args(argv)
-    try: man = json.loads(Path(a.manifest).read_text())
-    except (OSError, ValueError) as e: sys.exit(f'swav_lit_grade: error: cannot read the manifest {a.manifest}: {e}')
-    subs = [q for s in map(Path, a.submissions) for q in (sorted(s.rglob('*.ipynb')) if s.is_dir() else [s])]
-    rows = grade(subs, man, a.timeout, a.jobs)
-    print(score_table(rows))
-    print('\nwritten: {}, {}'.format(*write_scores(rows, a.out)))
+    try:
+        try: man = json.loads(Path(a.manifest).read_text())
+        except (OSError, ValueError) as e: raise ValueError(f'cannot read the manifest {a.manifest} ({_last_line(e)}): pass the '
+                                                           f'manifest.json that swav_lit_assign wrote into DEST/instructor') from e
+        if not (isinstance(man, dict) and isinstance(man.get('chapters'), dict)):
+            raise ValueError(f'{a.manifest} is not a manifest of swav_lit_assign (no "chapters" entry): pass DEST/instructor/manifest.json')
+        subs = [q for s in map(Path, a.submissions) for q in (sorted(s.rglob('*.ipynb')) if s.is_dir() else [s])]
+        if missing := [str(s) for s in subs if not s.exists()]:
+            raise FileNotFoundError(f'no submission at {", ".join(missing)}: pass notebooks, or folders holding them')
+        rows = grade(subs, man, a.timeout, a.jobs)
+        print(score_table(rows))
+        print('\nwritten: {}, {}'.format(*write_scores(rows, a.out)))
+    except Exception as e: _fail('swav_lit_grade', e, a.debug)

@@ -11,8 +11,8 @@ import torch, torch.nn as nn
 import torchvision.transforms as T
 from torch.utils.data import Sampler, Subset, default_collate
 from .core import mix_seed, rng_scope
-from .data import (Digits, SSLDataset, DatasetError, STATS, targets_of, balanced_indices, cifar10, tv_cifar10,
-                           tv_stl10, image_folder)
+from .data import (Digits, SSLDataset, DatasetError, STATS, IMAGENET_STATS, targets_of, balanced_indices, cifar10,
+                           tv_cifar10, tv_stl10, image_folder)
 from .augment import eval_transform
 from .models import make_trunk, SmallConvNet
 from .loop import Method, Supervised
@@ -23,9 +23,9 @@ from .multicrop import MultiCropSwAV
 from .config import Config, ConfigError
 
 # %% auto #0
-__all__ = ['METHODS', 'class_subset', 'build_data', 'eval_view', 'SeededViews', 'SeededBatchViews', 'StepSampler', 'strip_bn',
-           'build_trunk', 'method_args', 'needs_labels', 'build_method', 'train_views', 'LARS', 'make_optimizer',
-           'lr_at']
+__all__ = ['METHODS', 'class_subset', 'build_data', 'image_paths', 'held_out_split', 'folder_split', 'data_stats', 'eval_view',
+           'SeededViews', 'SeededBatchViews', 'StepSampler', 'strip_bn', 'build_trunk', 'method_args', 'needs_labels',
+           'build_method', 'train_views', 'LARS', 'make_optimizer', 'lr_at']
 
 # %% ../nbs/30b_build.ipynb #f5c49e69
 def class_subset(ds, n:int, seed:int=0):
@@ -49,13 +49,56 @@ def build_data(cfg:Config, split:str='ssl'):
     if cfg.data == 'cifar10': return class_subset(tv_cifar10(s == 'train', root) if root else cifar10(s), n)
     if cfg.data == 'stl10':  # its unlabelled images have no class to balance: n_train subsets the labelled split only
         return tv_stl10('train+unlabeled', root) if split == 'ssl' else class_subset(tv_stl10(s, root), n)
-    if not root: raise DatasetError("data='imagenet' needs data_root=<folder holding train/ and val/>, e.g. "
-                                    "--data_root /datasets/imagenet")
-    return class_subset(image_folder(Path(root) / ('val' if s == 'test' else 'train')), n)
+    check = 'header' if cfg.data == 'folder' else False  # your own folder: every file's header read up front (fast)
+    path = folder_split(cfg, s)
+    if path is not None: return class_subset(image_folder(path, verify=check), n)
+    ds = image_folder(cfg.data_root, verify=check)  # one folder of class folders: a seeded fraction of each class held out
+    idx = held_out_split(targets_of(ds), cfg.held_out_frac)[s == 'test']
+    sub = Subset(ds, idx.tolist()); sub.targets, sub.classes, sub.root = [ds.targets[i] for i in idx], ds.classes, ds.root
+    return class_subset(sub, n)
+
+def image_paths(ds) -> list[str]:
+    "The files behind `ds` (an ImageFolder, or Subsets of one); [] for data held in memory (the digits, torchvision's arrays)."
+    if isinstance(ds, Subset):
+        inner = image_paths(ds.dataset)
+        return [inner[i] for i in ds.indices] if inner else []
+    return [p for p, _ in getattr(ds, 'samples', [])]
+
+def held_out_split(targets, frac:float, seed:int=0) -> tuple[torch.Tensor, torch.Tensor]:
+    "(train, held-out) sorted indices of `targets`: `frac` of each class (at least one image) held out, drawn with `seed`."
+    targets, g, tr, te = torch.as_tensor(targets), torch.Generator().manual_seed(seed), [], []
+    for c in targets.unique():
+        pool = (targets == c).nonzero().squeeze(1)
+        pool, k = pool[torch.randperm(len(pool), generator=g)], min(len(pool) - 1, max(1, round(frac * len(pool))))
+        if k < 1: raise DatasetError(f'class {int(c)} has {len(pool)} image: a held-out split needs at least 2 per class')
+        te.append(pool[:k]); tr.append(pool[k:])
+    return torch.cat(tr).sort().values, torch.cat(te).sort().values
+
+def folder_split(cfg:Config, split:str) -> Path|None:
+    """The folder of `split` ('train' or 'test') under `cfg.data_root`: train/, and val/ or else test/ for the held-out images;
+    None for data='folder' when data_root holds the class folders themselves (no train/): `build_data` then holds out `held_out_frac`."""
+    if not cfg.data_root:
+        raise DatasetError(f"data={cfg.data!r} needs data_root=<folder holding train/ and val/ (or test/)>, e.g. "
+                           f"--data_root {'/datasets/imagenet' if cfg.data == 'imagenet' else 'my_images'}")
+    root = Path(cfg.data_root).expanduser()
+    if cfg.data == 'folder' and root.is_dir() and not (root / 'train').exists() and not any(
+            (root / d).is_dir() for d in ('val', 'test')): return None
+    if split == 'train': return root / 'train'
+    held = [root / d for d in ('val', 'test') if (root / d).is_dir()]
+    if not held: raise DatasetError(f"{root} has no val/ or test/ folder of held-out images: put one beside {root / 'train'}, "
+                                    f"with the same class subfolders")
+    return held[0]
+
+def data_stats(cfg:Config) -> tuple[list[float], list[float]]:
+    "The run's normalisation (mean, std) per channel: `cfg.norm_stats` when given, else the data set's (`STATS`; a folder: ImageNet's)."
+    if cfg.norm_stats: return list(cfg.norm_stats[:3]), list(cfg.norm_stats[3:])
+    return STATS.get(cfg.data, IMAGENET_STATS)
 
 def eval_view(cfg:Config):
-    "`eval_transform` for `cfg.data`: its statistics (`STATS`), native size, or Resize(256)+CenterCrop(224) for ImageNet."
-    return eval_transform(STATS[cfg.data], *((256, 224) if cfg.data == 'imagenet' else ()))
+    "`eval_transform` at the run's resolution and statistics: native size, or, for folders of any size, resize + centre crop to `size_crops[0]`."
+    if cfg.data not in ('imagenet', 'folder'): return eval_transform(data_stats(cfg))
+    s = cfg.size_crops[0]  # what the training crops were resized to; ImageNet's 224 gives the usual Resize(256)+CenterCrop(224)
+    return eval_transform(data_stats(cfg), round(s * 256 / 224), s)
 
 # %% ../nbs/30b_build.ipynb #11e716bf
 class SeededViews(SSLDataset):
@@ -115,14 +158,14 @@ def build_method(cfg:Config, n_data:int, trunk:nn.Module|None=None, labels=None)
     trunk, ctor = build_trunk(cfg) if trunk is None else trunk, METHODS[cfg.method]
     if needs_labels(cfg) and labels is None:
         raise ConfigError(f"method={cfg.method!r} trains on the labels: build_method(cfg, n_data, labels=targets_of(dataset))")
-    extra = {k: v for k, v in dict(n_data=n_data, stats=STATS[cfg.data], labels=labels).items() if k in inspect.signature(ctor).parameters}
+    extra = {k: v for k, v in dict(n_data=n_data, stats=data_stats(cfg), labels=labels).items() if k in inspect.signature(ctor).parameters}
     with rng_scope(cfg.seed): return ctor(trunk, **extra, **method_args(ctor, cfg))  # heads, prototypes: the same on every rank
 
 def train_views(cfg:Config, ds, method:Method):
     "(dataset, collate_fn or None) of `ds`'s seeded training views: per image by `method.transform`, or per micro-batch by its `batch_transform`."
     if cfg.aug == 'batched' and method.batch_transform is None:
         raise ConfigError(f"aug='batched': this {type(method).__name__} has no batch_transform; use aug='pil' (or 'auto')")
-    if method.batch_transform is None or cfg.aug == 'pil' or (cfg.aug == 'auto' and cfg.data == 'imagenet'):
+    if method.batch_transform is None or cfg.aug == 'pil' or (cfg.aug == 'auto' and cfg.data in ('imagenet', 'folder')):
         return SeededViews(ds, method.transform, cfg.seed), None
     return SSLDataset(ds, T.PILToTensor()), SeededBatchViews(method.batch_transform, cfg.seed)
 

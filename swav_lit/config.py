@@ -4,7 +4,7 @@
 
 # %% ../nbs/30a_config.ipynb #6041c01f
 from __future__ import annotations
-import json, difflib
+import json, math, difflib
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
@@ -22,10 +22,13 @@ class Config:
     name: str = 'digits_swav'
     method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'supervised' (the baseline: labels)
     # data and trunk
-    data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet'
-    data_root: str = ''                  # '' = the default place of `data` (imagenet needs it)
+    data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet' | 'folder' (your own: data_root/train/<class>/*.png)
+    data_root: str = ''                  # '' = the default place of `data` (imagenet and folder need it: train/ plus val/ or test/)
+    norm_stats: list[float] = field(default_factory=list)  # normalisation: 3 means then 3 stds; [] = the data's (STATS; folder: ImageNet's)
     n_train: int = 0                     # 0 = the whole train split; else a class-balanced subset of n images (fixed seed 0)
     n_test: int = 0                      # 0 = the whole test split; else a class-balanced subset of n images (fixed seed 0)
+    held_out_frac: float = 0.2           # data='folder' with class folders but no train/: this fraction of each class held out (seed 0)
+    verify_images: bool = False          # decode every image before step 1 and name all unreadable ones (folders: headers always are)
     arch: str = 'small'                  # 'small' (SmallConvNet) | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101'
     width: int = 32                      # SmallConvNet widths (w, 2w, 4w, 8w); 'small' only
     cifar_stem: bool = False
@@ -168,13 +171,16 @@ _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_s
 def supervised_reference(cfg:Config) -> dict|None:
     "The supervised run beside `cfg`: {'command', and the committed accuracies if its preset's run matches `cfg`'s data and budget}; None for a supervised run."
     if cfg.method == 'supervised': return None
+    if cfg.name not in PRESETS:  # your own run (a folder of your images): its own config, a folder of its own
+        run = cfg.out_dir or '<run folder>'
+        return dict(command=f'swav_lit_train --config {run}/config.json --method supervised --out_dir {run}_supervised')
     ref = dict(SUPERVISED_REFERENCE.get(cfg.name, dict(command=f'swav_lit_train --config {cfg.name} --method supervised')))
     same = cfg.name in PRESETS and all(getattr(cfg, k) == PRESETS[cfg.name].get(k, getattr(Config, k, None)) for k in _SAME_BUDGET)
     return ref if same else dict(command=ref['command'])
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
@@ -206,6 +212,10 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         except ConfigError as e: raise ConfigError(f'config {c.name!r}: {e}') from None
     def need(ok, msg):
         if not ok: raise ConfigError(f'config {c.name!r}: {msg}')
+    for f in fields(c):  # inf and nan parse as floats, and an lr of inf checkpoints a network of NaNs: refuse them here
+        v = getattr(c, f.name)
+        if 'float' in f.type: need(all(math.isfinite(x) for x in (v if isinstance(v, list) else [v])),
+                                   f'{f.name}={v} is not a finite number: give one, e.g. --{f.name} {getattr(Config, f.name, 0.1) or 0.1}')
     for k, opts in _CHOICES.items(): need(getattr(c, k) in opts, f'{k}={getattr(c, k)!r} is not one of {opts}')
     for k in ('epochs', 'batch_size', 'accum', 'n_prototypes', 'feat_dim', 'hidden_dim', 'n_neg', 'knn_k', 'ckpt_every', 'width'):
         need(getattr(c, k) >= 1, f'{k}={getattr(c, k)} must be at least 1')
@@ -218,6 +228,7 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(0 <= c.bank_momentum < 1, f'bank_momentum={c.bank_momentum} must be in [0, 1)')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')
+    need(0 < c.held_out_frac < 1, f'held_out_frac={c.held_out_frac} must be in (0, 1), e.g. 0.2')
     need(c.final_lr <= c.lr, f'final_lr={c.final_lr} is above lr={c.lr}: the cosine decays from lr to final_lr')
     need(c.warmup_epochs < c.epochs, f'warmup_epochs={c.warmup_epochs} must be below epochs={c.epochs}')
     if c.schedule == 'step':
@@ -242,7 +253,10 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     if c.aug == 'batched':
         need(c.method != 'pirl' or c.pretext == 'rotation', f"aug='batched': PIRL's pretext={c.pretext!r} cuts its patches per "
              "image; use aug='pil' (or 'auto'), or pretext='rotation'")
-        need(c.data != 'imagenet', "aug='batched' crops a batch of equal-size images; ImageNet's differ in size: use aug='pil' (or 'auto')")
+        need(c.data not in ('imagenet', 'folder'), f"aug='batched' crops a batch of equal-size images; data={c.data!r} may "
+             "hold images of any size: use aug='pil' (or 'auto')")
+    need(len(c.norm_stats) in (0, 6) and all(s > 0 for s in c.norm_stats[3:]), f'norm_stats={c.norm_stats} must be 6 numbers, 3 channel means then '
+         '3 positive stds (e.g. --norm_stats 0.5 0.5 0.5 0.25 0.25 0.25), or empty for the data set\'s own')
     if c.queue_length:
         need(c.queue_length >= c.batch_size, f'queue_length={c.queue_length} is shorter than a global batch '
              f'(batch_size={c.batch_size}): use 0 (no queue) or a multiple of the batch, e.g. {15 * c.batch_size}')
@@ -259,15 +273,19 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     return cfg
 
 # %% ../nbs/30a_config.ipynb #ca03a5af
-def get_config(name:str|dict|Config='digits_swav', **overrides) -> Config:
-    "A validated `Config` from a preset name, a .json file, a dict or a Config, with `overrides` (strings are parsed)."
+def get_config(name:str|dict|Config='digits_swav', /, **overrides) -> Config:
+    "A validated `Config` from a preset name, a .json file, a dict or a Config, with `overrides` (strings are parsed; `name=` too)."
     if isinstance(name, Config): base = asdict(name)
     elif isinstance(name, dict): base = dict(name)
     elif str(name).endswith('.json'):
         p = Path(name)
         if not p.exists(): raise ConfigError(f'config file {p} does not exist: pass a preset name or an existing .json file')
         base = json.loads(p.read_text())
-    elif name in PRESETS: base = dict(PRESETS[name], name=name)
+    elif name in PRESETS:
+        base = dict(PRESETS[name], name=name)
+        if overrides.get('data') == 'folder' and overrides.get('data_root') and 'name' not in overrides:
+            # a preset on your own images is a new run: name it after the folder, not after the preset's data
+            base['name'] = f"{Path(str(overrides['data_root'])).expanduser().resolve().name}_{overrides.get('method', base['method'])}"
     else:
         near = difflib.get_close_matches(str(name), list(PRESETS), 3)
         raise ConfigError(f'unknown config {name!r}' + (f': did you mean {near}?' if near else '') +
@@ -285,7 +303,8 @@ def show_config(cfg:Config, file=None):
     items = [f'{k}={v}' for k, v in asdict(cfg).items()]
     w = min(max(map(len, items)), 32) + 2  # a long path overflows its column rather than widening all
     print(f'config {cfg.name!r}:', file=file)
-    for i in range(0, len(items), 3): print('  ' + ''.join(s.ljust(w) for s in items[i:i + 3]).rstrip(), file=file)
+    for i in range(0, len(items), 3):  # an overflowing value still keeps two spaces before the next
+        print('  ' + ''.join(s.ljust(w) if len(s) < w - 1 else s + '  ' for s in items[i:i + 3]).rstrip(), file=file)
 
 def resolve_norm(cfg:Config, world:int, cuda:bool) -> str:
     "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV on several GPUs (as the published runs), else BatchNorm."

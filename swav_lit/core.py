@@ -56,13 +56,14 @@ def mix_seed(*xs:int) -> int:
 
 def get_rng_state() -> dict:
     "States of python's, numpy's and torch's (CPU and CUDA) generators."
-    s = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state())
+    n = np.random.get_state()  # its key array as a list: checkpoints hold plain types only (they load with weights_only=True)
+    s = dict(python=random.getstate(), numpy=(n[0], n[1].tolist(), *n[2:]), torch=torch.get_rng_state())
     if torch.cuda.is_available() and torch.cuda.is_initialized(): s['cuda'] = torch.cuda.get_rng_state_all()
     return s
 
 def set_rng_state(s:dict):
     "Restore the generators' states from `get_rng_state`."
-    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
+    random.setstate(s['python']); np.random.set_state(tuple(s['numpy'])); torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
 @contextlib.contextmanager

@@ -14,9 +14,9 @@ from .core import show_images, set_seed, checkout_root
 
 # %% auto #0
 __all__ = ['DIGITS_STATS', 'IMG_EXTS', 'CIFAR10_SHA256', 'CIFAR10_STATS', 'IMAGENET_STATS', 'STATS', 'CIFAR10_CLASSES',
-           'DatasetError', 'Digits', 'SSLDataset', 'targets_of', 'balanced_indices', 'load_image', 'image_folder',
-           'data_dir', 'find_shared', 'extract_once', 'cifar10_archive', 'cifar10', 'tv_dataset', 'tv_cifar10',
-           'tv_stl10']
+           'DatasetError', 'Digits', 'SSLDataset', 'targets_of', 'balanced_indices', 'to_rgb', 'load_image',
+           'unreadable_images', 'check_images', 'image_folder', 'data_dir', 'find_shared', 'extract_once',
+           'cifar10_archive', 'cifar10', 'tv_dataset', 'tv_cifar10', 'tv_stl10']
 
 # %% ../nbs/01_data.ipynb #ecb48fd5
 class DatasetError(ValueError):
@@ -94,22 +94,54 @@ def _check_folder(root) -> Path:
                            f"but no images with extensions {IMG_EXTS}")
     return root
 
+def to_rgb(im:Image.Image) -> Image.Image:
+    """`im` as 8-bit RGB without silent damage: 16-bit images scaled by 65535 (`convert` would clip them to white), float
+    images from [0, 1] (or, outside it, their own min..max) rather than saturated, transparency composited onto white."""
+    if im.mode.startswith('I') or im.mode == 'F':
+        a = np.asarray(im, dtype=np.float64)
+        if im.mode == 'F': lo, hi = (0., 1.) if a.size and a.min() >= 0 and a.max() <= 1 else (a.min(), a.max())
+        else: lo, hi = 0., (65535. if im.mode.startswith('I;16') or a.max() > 255 else 255.)
+        a = np.clip((a - lo) / max(hi - lo, 1e-12), 0, 1) * 255
+        return Image.fromarray(a.round().astype(np.uint8), 'L').convert('RGB')
+    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info:
+        rgba = im.convert('RGBA')
+        return Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), rgba).convert('RGB')
+    return im.convert('RGB')
+
 def load_image(path) -> Image.Image:
-    "Open `path` as RGB; a corrupt or non-image file raises `DatasetError` naming it."
+    "Open `path` as RGB (`to_rgb`: 16-bit, float and transparent images converted faithfully); a corrupt or non-image file raises `DatasetError` naming it."
     try:
         with open(path, 'rb') as f:
             im = Image.open(f); im.load()
-            return im.convert('RGB')
+            return to_rgb(im)
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise DatasetError(f"Cannot read image {path} ({type(e).__name__}: {e}): delete or replace this file") from e
 
 # %% ../nbs/01_data.ipynb #263d3711
-def image_folder(root, verify:bool=False):
-    "A torchvision `ImageFolder` over `root/<class>/<img>`, checked; `verify=True` opens every file up front."
+def unreadable_images(paths, decode:bool=True) -> list[tuple[str, str]]:
+    "The files of `paths` that cannot be read, each with the reason: `decode=True` decodes every image (finds truncated files), False reads the headers only (fast)."
+    bad = []
+    for p in paths:
+        try:
+            if decode: load_image(p)
+            else:
+                with open(p, 'rb') as f: Image.open(f)
+        except DatasetError as e: bad.append((str(p), str(e.__cause__ or e)))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e: bad.append((str(p), f'{type(e).__name__}: {e}'))
+    return bad
+
+def check_images(paths, where, decode:bool=True, show:int=50):
+    "Raise one `DatasetError` naming every unreadable file of `paths` (the first `show`, then a count), before any training."
+    bad = unreadable_images(paths, decode)
+    if bad:
+        listed = '; '.join(f'{p} ({r})' for p, r in bad[:show]) + (f'; and {len(bad) - show} more' if len(bad) > show else '')
+        raise DatasetError(f'{len(bad)} unreadable image(s) in {where}: {listed}: delete or replace these files')
+
+def image_folder(root, verify:bool|str=False):
+    "A torchvision `ImageFolder` over `root/<class>/<img>`, checked; `verify=True` decodes every file up front, 'header' reads every header (fast); either names all unreadable files at once."
     from torchvision.datasets import ImageFolder
     ds = ImageFolder(str(_check_folder(root)), loader=load_image)
-    if verify:
-        for p, _ in ds.samples: load_image(p)
+    if verify: check_images([p for p, _ in ds.samples], root, decode=verify != 'header')
     return ds
 
 # %% ../nbs/01_data.ipynb #e0ba1fe7

@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_eval.ipynb #3847fa5e
 from __future__ import annotations
-import copy, sys, argparse
+import os, copy, sys, argparse
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision.transforms as T
 from torch.utils.data import DataLoader, Subset
@@ -14,7 +14,7 @@ from .augment import eval_transform
 from .loop import features, frozen_probes, accuracy_table, knn_ks
 from .config import supervised_reference
 from .build import build_trunk, build_data, eval_view
-from .runs import load_trunk
+from .runs import load_trunk, error_line
 
 # %% auto #0
 __all__ = ['SEMISUP_LR', 'balanced_subset', 'swav_train_tfm', 'accuracy', 'linear_probe_swav', 'semisup_milestones',
@@ -34,10 +34,15 @@ def balanced_subset(targets, pct:float, seed:int=0) -> torch.Tensor:
 
 # %% ../nbs/31_eval.ipynb #1d749bab
 def _norm_stats(tfm):
-    "The (mean, std) of the `Normalize` inside `tfm` (a `T.Compose`)."
-    for t in getattr(tfm, 'transforms', [tfm]):
-        if isinstance(t, T.Normalize): return t.mean, t.std
-    raise ValueError('the evaluation transform has no T.Normalize: pass train_tfm explicitly')
+    "The (mean, std) of the `Normalize` inside `tfm`, a `T.Compose` at any depth (a Compose of Composes too)."
+    if isinstance(tfm, T.Normalize): return tfm.mean, tfm.std
+    for t in getattr(tfm, 'transforms', []):
+        if (s := _norm_stats(t)) is not None: return s
+    return None
+
+def _stats_of(tfm):
+    if (s := _norm_stats(tfm)) is None: raise ValueError('the evaluation transform has no T.Normalize: pass train_tfm explicitly')
+    return s
 
 def swav_train_tfm(size:int, stats):
     "SwAV's linear/semi-supervised training augmentation at `size` px: RandomResizedCrop, flip, normalise."
@@ -48,7 +53,7 @@ def _setup(trunk, train_ds, test_ds, tfm, train_tfm, device):
     device = device or next(trunk.parameters()).device
     tfm = tfm or eval_transform()
     x0 = tfm(test_ds[0][0])
-    train_tfm = train_tfm or swav_train_tfm(x0.shape[-1], _norm_stats(tfm))
+    train_tfm = train_tfm or swav_train_tfm(x0.shape[-1], _stats_of(tfm))
     was = trunk.training; trunk.eval()
     with torch.no_grad(): d = trunk(x0[None].to(device)).shape[1]
     trunk.train(was)
@@ -216,6 +221,7 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     p.add_argument('--seed', type=int, default=0, help='seed of the label subsets, the probe init and the data order')
     p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes')
     p.add_argument('--progress', action='store_true', help='print per-epoch losses of the trained protocols to stderr')
+    p.add_argument('--debug', action='store_true', help='on an error, the full traceback (or set SWAV_LIT_DEBUG=1)')
     a = p.parse_args(argv)
     if not (a.knn or a.linear or a.semisup): a.knn, a.linear, a.semisup = True, 'quick', '1,10'
     try: pcts = [float(s) for s in a.semisup.split(',')] if a.semisup else []
@@ -223,6 +229,13 @@ def cli(argv:list[str]|None=None) -> list[dict]:
     try: semi_lr = tuple(float(s) for s in a.semisup_lr.split(',')) if a.semisup_lr else None
     except ValueError: semi_lr = ()
     if semi_lr is not None and len(semi_lr) != 2: p.error(f'--semisup-lr {a.semisup_lr!r}: give two learning rates, TRUNK,HEAD, e.g. 0.02,0.5')
+    try: return _run(a, pcts, semi_lr)
+    except Exception as e:  # one line naming the file or value and the fix; the traceback only when asked for
+        if a.debug or os.environ.get('SWAV_LIT_DEBUG'): raise
+        sys.exit(f'swav_lit_eval: error: {error_line(e)}')
+
+def _run(a, pcts, semi_lr) -> list[dict]:
+    "The protocols `cli` parsed (`a`), on the checkpoint's trunk at the run's resolution and statistics (`eval_view`)."
     trunk, cfg = load_trunk(a.checkpoint)
     dev = torch.device(a.device) if a.device else default_device()
     train_ds, test_ds = build_data(cfg, 'train'), build_data(cfg, 'test')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30c_runs.ipynb #6547a6ea
 from __future__ import annotations
-import os, csv
+import os, csv, errno, pickle
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
@@ -16,7 +16,8 @@ from .config import Config, get_config
 from .build import build_trunk
 
 # %% auto #0
-__all__ = ['CKPT_NAME', 'default_run_dir', 'atomic_save', 'load_checkpoint', 'load_trunk', 'rank_states', 'write_csv', 'plot_run']
+__all__ = ['CKPT_NAME', 'default_run_dir', 'atomic_save', 'claim_run_dir', 'release_run_dir', 'RunDirBusy', 'CheckpointError',
+           'error_line', 'load_checkpoint', 'load_trunk', 'rank_states', 'write_csv', 'plot_run']
 
 # %% ../nbs/30c_runs.ipynb #ccdd2948
 CKPT_NAME = 'checkpoint.pt'
@@ -37,18 +38,95 @@ def atomic_save(obj, path) -> Path:
         tmp.unlink(missing_ok=True); raise
     return path
 
+def _alive(pid:int) -> bool:
+    "Whether process `pid` exists (on this machine): signal 0 checks without sending anything."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True  # someone else's process: alive
+    return True
+
+def claim_run_dir(run_dir) -> Path:
+    """Make `run_dir` this process's: refuse it while another live process holds its `.lock` (a second run into a busy
+    folder: the last writer would win), take over a lock left by a dead one, and remove the temp files of checkpoint
+    writes that died (`.checkpoint.pt.tmp<PID>`, as large as a checkpoint). Returns the lock file; `release_run_dir` frees it."""
+    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / '.lock'
+    try: holder = int(lock.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError): holder = None
+    if holder is not None and holder != os.getpid() and _alive(holder):
+        raise RunDirBusy(f'run folder {run_dir} is in use by process {holder} (its .lock): wait for that run to end, '
+                         f'or train into another folder (--name or --out_dir)')
+    tmp = lock.with_name(f'.lock.tmp{os.getpid()}'); tmp.write_text(f'{os.getpid()}\n'); os.replace(tmp, lock)
+    for t in run_dir.glob(f'.{CKPT_NAME}.tmp*'):  # a write killed midway; a live writer's own temp file is left alone
+        pid = t.name.rpartition('.tmp')[2]
+        if not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))): t.unlink(missing_ok=True)
+    return lock
+
+def release_run_dir(run_dir):
+    "Remove `run_dir`'s lock if this process holds it."
+    lock = Path(run_dir) / '.lock'
+    try:
+        if int(lock.read_text().split()[0]) == os.getpid(): lock.unlink()
+    except (FileNotFoundError, ValueError, IndexError): pass
+
 def _ckpt_path(path) -> Path:
     p = Path(path)
     return p / CKPT_NAME if p.is_dir() else p
 
+class RunDirBusy(RuntimeError):
+    "Another live process is training into this run folder (the message names its PID), or it holds a run and no overwrite was asked."
+
+class CheckpointError(RuntimeError):
+    "A checkpoint file is unreadable or not one of swav_lit's; the message names the file and the fix."
+
+_TOLD = ('ConfigError', 'DatasetError', 'CheckpointError', 'RunDirBusy', 'Diverged', 'FileNotFoundError')  # messages written to be shown as they are
+
+def error_line(e:BaseException) -> str:
+    "One line for a command-line failure: our own errors as written; a system error with its file; anything else with its type and how to see more."
+    msg = str(e).strip().splitlines()
+    if 'Original Traceback' in str(e):  # raised in a DataLoader worker: the error itself is the traceback's last line
+        last = msg[-1].partition(': ')
+        return (last[2] if last[0].rpartition('.')[2] in _TOLD else msg[-1]) + \
+            ' (--verify_images true lists every unreadable image before training)' * ('Cannot read image' in msg[-1])
+    if type(e).__name__ in _TOLD: return str(e)
+    if isinstance(e, OSError) and e.strerror:  # disk full, read-only, a file where a folder should be
+        fix = {errno.ENOSPC: 'free some space or choose another --out_dir', errno.EACCES: 'choose a writable --out_dir',
+               errno.EROFS: 'choose a writable --out_dir'}.get(e.errno, 'check that path')
+        return f'{e.strerror}' + (f': {e.filename}' if e.filename else '') + f': {fix}'
+    return f'{type(e).__name__}: {msg[0] if msg else ""} (run again with --debug, or SWAV_LIT_DEBUG=1, for the traceback)'
+
+_NUMPY_ARRAY = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]  # numpy's RNG state (before issue 14)
+
+def _unreadable(p, e) -> CheckpointError:
+    lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()]
+    at = [i + 1 for i, l in enumerate(lines[:-1]) if l.endswith('WeightsUnpickler error:')]  # torch's reason, not its advice
+    first = (lines[at[0]] if at else (lines or [''])[0])[:200]
+    return CheckpointError(f'checkpoint {p} is unreadable ({type(e).__name__}: {first}); swav_lit writes checkpoints '
+                           f'atomically, so this file was written by something else or the disk is damaged: pass another checkpoint')
+
+def _unsafe_globals(p) -> list[str]:
+    try: return [g for g in torch.serialization.get_unsafe_globals_in_checkpoint(p)][:3]
+    except Exception: return []
+
 def load_checkpoint(path) -> dict:
-    "The checkpoint at `path` (a .pt file or a run folder) as a dict of CPU tensors; clear errors if absent or unreadable."
+    "The checkpoint at `path` (a .pt file or a run folder) as a dict of CPU tensors, loaded with `weights_only=True`; clear errors if absent, unreadable or holding code."
     p = _ckpt_path(path)
     if not p.exists(): raise FileNotFoundError(f'no checkpoint at {p}: pass a run folder holding {CKPT_NAME} or the file itself')
-    try: return torch.load(p, map_location='cpu', weights_only=False)
-    except Exception as e:
-        raise RuntimeError(f'checkpoint {p} is unreadable ({type(e).__name__}: {e}); swav_lit writes checkpoints '
-                           f'atomically, so this file was written by something else or the disk is damaged') from e
+    try:  # tensors and plain values only: an untrusted file's pickle code never runs (older checkpoints: numpy RNG arrays too)
+        with torch.serialization.safe_globals(_NUMPY_ARRAY): ck = torch.load(p, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        bad = ', '.join(_unsafe_globals(p))
+        if not bad: raise _unreadable(p, e) from e  # not a pickle at all (a damaged or foreign file)
+        raise CheckpointError(f'{p} holds objects other than tensors and plain values ({bad}), so it is not loaded: loading '
+                              f'it would run code from the file. swav_lit checkpoints hold plain types only; if you trust '
+                              f'this file, read it with torch.load(path, weights_only=False) yourself') from None
+    except Exception as e: raise _unreadable(p, e) from e
+    missing = [k for k in ('config', 'model') if not isinstance(ck, dict) or k not in ck]
+    if missing:  # e.g. a torchvision state_dict: a dict of tensors with no config
+        raise CheckpointError(f'{p} is not a swav_lit checkpoint (no {" or ".join(repr(k) for k in missing)} entry): pass a run '
+                              f'folder or checkpoint written by swav_lit_train; to evaluate other weights, load them into '
+                              f'swav_lit.build.build_trunk(cfg) yourself')
+    return ck
 
 def load_trunk(path) -> tuple[nn.Module, Config]:
     "The trained trunk of the checkpoint at `path`, on the CPU in eval mode, and its config."
@@ -81,8 +159,13 @@ def write_csv(rows, path, keys=None):
     "`rows` (dicts) to a CSV at `path`; columns `keys`, default the union of the rows' keys in first-seen order."
     rows = list(rows)
     keys = keys or list(dict.fromkeys(k for h in rows for k in h))
-    with open(path, 'w', newline='') as f:
-        w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows)
+    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
+    try:
+        with open(tmp, 'w', newline='') as f:  # a temp file, then a rename: a kill mid-write leaves the previous CSV whole
+            w = csv.DictWriter(f, keys); w.writeheader(); w.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
 
 def plot_run(hist:list[dict], run_dir=None, knn_init:float|None=None, collapse_loss:float|None=None) -> plt.Figure:
     "Loss (per step, per-epoch mean; the method's `collapse_loss` dashed), lr, and kNN by epoch (epoch 0: `knn_init`); saved as loss.png, lr.png, knn.png in `run_dir`."

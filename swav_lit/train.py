@@ -14,17 +14,17 @@ import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 from .core import set_seed, default_device, rng_scope, set_rng_state
-from .data import SSLDataset, DatasetError, targets_of
+from .data import SSLDataset, DatasetError, targets_of, check_images
 from .loop import Method, train_step, knn_accuracy, accuracy_table, knn_ks, show_table
 from .config import (Config, ConfigError, PRESETS, get_config, validate, show_config, parse_overrides, resolve_norm,
                              supervised_reference)
 from .build import (build_data, eval_view, build_trunk, build_method, needs_labels, train_views, strip_bn, make_optimizer,
-                            lr_at, SeededViews, StepSampler)
+                            lr_at, SeededViews, StepSampler, image_paths)
 from .runs import (CKPT_NAME, default_run_dir, atomic_save, load_checkpoint, load_trunk, rank_states, write_csv,
-                           plot_run, _tensorboard)
+                           plot_run, _tensorboard, error_line, claim_run_dir, release_run_dir, RunDirBusy)
 
 # %% auto #0
-__all__ = ['train', 'report', 'main']
+__all__ = ['RESUME_FIXED', 'Diverged', 'train', 'report', 'main']
 
 # %% ../nbs/30d_train.ipynb #ad7df549
 _SAVE_NOW = False
@@ -32,6 +32,50 @@ _SAVE_NOW = False
 def _on_usr1(*_):
     global _SAVE_NOW
     _SAVE_NOW = True
+
+class Diverged(FloatingPointError):
+    "Training produced a NaN or an infinity; the message names the step, what was kept and the fix."
+
+def _nonfinite(m:nn.Module) -> str|None:
+    "The name of the first floating tensor of `m`'s state holding a NaN or an infinity, else None (one pass: run before each checkpoint)."
+    for k, t in m.state_dict().items():
+        if t.is_floating_point() and not torch.isfinite(t).all(): return k
+    return None
+
+def _diverged(what:str, step:int, lr:float, ckpt:Path) -> Diverged:
+    kept = f'the last good checkpoint {ckpt} is kept' if ckpt.exists() else 'no checkpoint was written'
+    return Diverged(f'training diverged at step {step}: {what}; {kept}. Fix: lower lr (now {lr:.3g}), add a warmup '
+                    f'(--warmup_epochs 1 --start_warmup 0), or train in full precision (--precision no)')
+
+def _weight_norm(m:nn.Module) -> float:
+    "The L2 norm of all of `m`'s parameters together."
+    return math.sqrt(sum(float(p.detach().double().pow(2).sum()) for p in m.parameters()))
+
+def _runaway(m:nn.Module, loss:float, w0:float, lr:float) -> list[str]:
+    "Warnings for a run still finite but on its way to NaN: a loss far above ln K (a uniform guess), weights grown 100-fold."
+    out, ln_k, w = [], m.collapse_loss, _weight_norm(m)
+    if ln_k is not None and loss > 2 * ln_k:
+        out.append(f'the loss {loss:.3g} is far above ln K = {ln_k:.3g} (a uniform guess): training is diverging; '
+                   f'lower lr (now {lr:.3g}) or add a warmup (--warmup_epochs 1)')
+    if w > 100 * w0:
+        out.append(f'the weights have grown {w / w0:.3g}-fold since the start (norm {w:.3g}) and grow without bound: '
+                   f'lower lr (now {lr:.3g}) or raise wd')
+    return out
+
+RESUME_FIXED = ('method', 'arch', 'width', 'cifar_stem', 'data', 'n_train')  # what a resumed run must not change
+
+def _check_resume(old:dict, cfg:Config):
+    "Refuse a resume that changes what the checkpoint's state depends on (the weights' shapes, a bank row per image): name the field."
+    for k in RESUME_FIXED:
+        if old.get(k, getattr(cfg, k)) != getattr(cfg, k):
+            raise ConfigError(f'--resume: {k}={getattr(cfg, k)!r} differs from the checkpoint\'s {k}={old[k]!r}: resume with the '
+                              f'same {k} (drop the override), or start a new run with another --name')
+
+def _check_images(n:int, ck:dict, cfg:Config):
+    "The images a resumed run reads must be as many as its checkpoint trained on (a memory bank has one row per image)."
+    if ck.get('n_images', n) != n:
+        raise ConfigError(f"--resume: the data now has {n} training images, the checkpoint was trained on {ck['n_images']}: "
+                          f'resume on the same images (data_root={cfg.data_root!r}), or start a new run with another --name')
 
 def _accelerator(cfg:Config):
     from accelerate import Accelerator, DistributedDataParallelKwargs
@@ -43,29 +87,44 @@ def _accelerator(cfg:Config):
                        kwargs_handlers=[DistributedDataParallelKwargs(broadcast_buffers=False)])
 
 # %% ../nbs/30d_train.ipynb #1bfb16ce
-def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=None, **overrides) -> dict:
-    "Train the run `cfg` (+`overrides`), or `module` (a Method of your own) on its data; `resume`: True, a run folder or a checkpoint."
+def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=None, overwrite:bool=False, **overrides) -> dict:
+    """Train the run `cfg` (+`overrides`), or `module` (a Method of your own) on its data; `resume`: True, a run folder or a
+    checkpoint (the run continues where that checkpoint is); `overwrite`: replace a run already in the run folder (else refused)."""
     cfg = get_config(cfg, **overrides)
     ck = None
     if resume:
-        ck = load_checkpoint(Path(cfg.out_dir or default_run_dir(cfg.name)) if resume is True else resume)
-        cfg = get_config(ck['config'], **overrides)  # the checkpoint's run, with anything given explicitly on top
+        src = Path(cfg.out_dir or default_run_dir(cfg.name)) if resume is True else Path(resume)
+        ck = load_checkpoint(src)
+        here = str(src if src.is_dir() else src.parent)  # a copied run folder continues in the copy, not in the original
+        cfg = get_config(ck['config'], **{'out_dir': here, **overrides})  # the checkpoint's run, with anything given explicitly on top
+        _check_resume(ck['config'], cfg)
     world = int(os.environ.get('WORLD_SIZE', '1'))
     validate(cfg, world_size=world, cuda=torch.cuda.is_available() and not cfg.cpu)
     acc = _accelerator(cfg)
     r, world, dev, main = acc.process_index, acc.num_processes, acc.device, acc.is_main_process
     run_dir = Path(cfg.out_dir or default_run_dir(cfg.name))
     say = print if main else (lambda *a, **k: None)
+    # data first: a failing invocation must leave an existing run folder (its config.json) untouched
+    ds = build_data(cfg, 'ssl')
+    spe = len(ds) // cfg.batch_size
+    if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
+    if ck is not None: _check_images(len(ds), ck, cfg)
+    if cfg.verify_images and main:  # every file decoded now, all unreadable ones named at once (not one per crash, at step 5)
+        check_images(image_paths(ds) + image_paths(build_data(cfg, 'test')), cfg.data_root or cfg.data)
+    ckpt = run_dir / CKPT_NAME
+    if main and ck is None and ckpt.exists() and not overwrite:
+        raise RunDirBusy(f'run folder {run_dir} already holds a run ({CKPT_NAME}): continue it (--resume {run_dir}), train into '
+                         f'another folder (--name or --out_dir), or replace it (--overwrite; train(..., overwrite=True))')
     if main:
-        run_dir.mkdir(parents=True, exist_ok=True); (run_dir / 'config.json').write_text(json.dumps(asdict(cfg), indent=1))
+        claim_run_dir(run_dir)  # refused while another live run writes here; dead writes' temp files removed
+        if ck is None:  # a new run: nothing of the run it replaces may be mistaken for its own
+            for f in (CKPT_NAME, 'metrics.csv'): (run_dir / f).unlink(missing_ok=True)
+        (run_dir / 'config.json').write_text(json.dumps(asdict(cfg), indent=1))
         if cfg.progress: show_config(cfg)
     say(f'{world} process(es) on {dev}, {cfg.batch_size // (world * cfg.accum)} images per forward, '
         f'accum {cfg.accum}; run folder {run_dir}')
 
-    # data, model, optimiser
-    ds = build_data(cfg, 'ssl')
-    spe = len(ds) // cfg.batch_size
-    if spe < 1: raise ConfigError(f'batch_size={cfg.batch_size} is larger than the {len(ds)} training images')
+    # model, optimiser
     method = build_method(cfg, len(ds), labels=targets_of(ds) if needs_labels(cfg) else None) if module is None else module
     norm = resolve_norm(cfg, world, dev.type == 'cuda')
     if norm == 'syncbn': method = nn.SyncBatchNorm.convert_sync_batchnorm(method)
@@ -104,7 +163,8 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     knn_dls = [DataLoader(SSLDataset(build_data(cfg, s), ev), batch_size=256, num_workers=cfg.workers) for s in ('train', 'test')] \
         if main and cfg.knn_every else None
     tb = _tensorboard(run_dir) if main else None
-    ckpt = run_dir / CKPT_NAME
+    w0 = ck.get('weight_norm0') if ck is not None else None
+    w0 = w0 or _weight_norm(raw)  # runaway weights are measured against the run's start
     knn_init = ck.get('knn_init') if ck is not None else None
     if knn_dls and ck is None:  # the baseline every later kNN is compared with: this very network, untrained
         with rng_scope(): knn_init = knn_accuracy(raw.trunk, *knn_dls, k=cfg.knn_k, tau=cfg.knn_tau, device=dev)
@@ -116,12 +176,15 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
         if msg: say(msg)
 
     def save(epoch, t):
+        # the loss is checked every step, but the step after it can still blow the weights up: never write those
+        bad = _nonfinite(raw)  # the same on every rank (DDP keeps them equal), so every rank stops here
+        if bad: raise _diverged(f'{bad} holds NaN or inf after the optimiser step', step, opt.param_groups[0]['lr'], ckpt)
         st = rank_states(raw, world)  # collective: every rank takes part
         if main:
             atomic_save(dict(version=1, config=asdict(cfg), model=raw.state_dict(), optimizer=opt.state_dict(),
                              scaler=acc.scaler.state_dict() if acc.scaler is not None else None,
                              epoch=epoch + (t == spe), epoch_step=t % spe, step=step, world_size=world,
-                             ranks=st, history=hist, knn_init=knn_init), ckpt)
+                             ranks=st, history=hist, knn_init=knn_init, n_images=len(ds), weight_norm0=w0), ckpt)
             write_csv(hist, run_dir / 'metrics.csv'); plt.close(plot_run(hist, run_dir, knn_init, raw.collapse_loss))
         acc.wait_for_everyone()
 
@@ -157,8 +220,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
                     left = (cfg.max_steps or cfg.epochs * spe) - step
                     bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f'{lr:.3g}', img_s=f"{rec['img_s']:.0f}",
                                     eta=f'{left * (time.time() - te) / (t + 1 - start) / 60:.1f}min', refresh=False)
-                    if not math.isfinite(rec['loss']):
-                        raise FloatingPointError(f'loss is {rec["loss"]} at step {step}: lower lr (now {lr:.3g}) or use precision=no')
+                    if not math.isfinite(rec['loss']): raise _diverged(f'the loss is {rec["loss"]}', step, lr, ckpt)
                     if stat[1] > 0: _SAVE_NOW = False; save(epoch, t + 1); say(f'checkpoint on demand at step {step}')
                     if cfg.max_steps and step >= cfg.max_steps: stop = True; break
             bar.close()
@@ -172,6 +234,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
                     msg += f", kNN {hist[-1]['knn']:.3f}"
                     if tb: tb.add_scalar('knn', hist[-1]['knn'], step)
                 warn = list(dict.fromkeys(str(w.message) for w in seen_warnings))  # e.g. SwAV's loss stuck at ln K
+                warn += _runaway(raw, float(np.mean(losses)), w0, lr)  # finite, but on its way to NaN
                 say(msg + ''.join(f'\n  WARNING: {w}' for w in warn))
                 if warn: rec['warnings'] = ' | '.join(warn)
             if stop or (done and ((epoch + 1) % cfg.ckpt_every == 0 or epoch + 1 == cfg.epochs)):
@@ -180,6 +243,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     finally:
         if old_handler is not None: signal.signal(signal.SIGUSR1, old_handler)
         if tb: tb.close()
+        if main: release_run_dir(run_dir)
     wall = time.time() - t_start
     say(f'trained {step} steps in {wall:.0f} s; checkpoint {ckpt}')
     return dict(cfg=cfg, run_dir=run_dir, checkpoint=ckpt, history=hist, method=raw, steps=step, seconds=wall,
@@ -216,6 +280,8 @@ def main(argv:list[str]|None=None):
                    help="continue from RUN (a run folder or checkpoint); alone: this config's run folder")
     p.add_argument('--list', action='store_true', help='list the presets and exit')
     p.add_argument('--show', action='store_true', help='print the resolved config and exit')
+    p.add_argument('--overwrite', action='store_true', help='replace the run already in the run folder (refused otherwise)')
+    p.add_argument('--debug', action='store_true', help='on an error, the full traceback (or set SWAV_LIT_DEBUG=1)')
     a, rest = p.parse_known_args(argv)
     if a.list:
         for k, v in PRESETS.items(): print(f"{k:28s} {v['method']:5s} {v['data']:9s} {v.get('arch', 'small'):9s} "
@@ -224,9 +290,11 @@ def main(argv:list[str]|None=None):
     try:
         ov = parse_overrides(rest)
         if a.show: show_config(get_config(a.config, **ov)); return
-        res = train(a.config, resume=a.resume, **ov)
+        res = train(a.config, resume=a.resume, overwrite=a.overwrite, **ov)
         if res['cfg'].report and int(os.environ.get('RANK', '0')) == 0: report(res['cfg'], res['checkpoint'])
-    except (ConfigError, DatasetError, FileNotFoundError) as e: sys.exit(f'swav_lit_train: error: {e}')
+    except Exception as e:  # one line naming the value and the fix; the traceback only when asked for
+        if a.debug or os.environ.get('SWAV_LIT_DEBUG'): raise
+        sys.exit(f'swav_lit_train: error: {error_line(e)}')
     if int(os.environ.get('RANK', '0')) == 0:
         d = res['run_dir']
         print(f'\ncheckpoint: {res["checkpoint"]}\nfigures:    {d / "loss.png"}, {d / "knn.png"}, {d / "lr.png"}\n'

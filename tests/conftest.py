@@ -30,3 +30,28 @@ def run_torchrun(script, *args, nproc=2, timeout=300):
 def torchrun():
     "The `run_torchrun` launcher, as a fixture."
     return run_torchrun
+
+def write_shapes(root, n_train=60, n_test=20, size=28, seed=0, held_out='test'):
+    """An own-data image folder: root/train/<class>/*.png and root/<held_out>/<class>/*.png, 3 classes (circle, square,
+    triangle) of random colour, size and place on a random background, `size` px: what README's worked example writes."""
+    import random
+    from PIL import Image, ImageDraw
+    rng, root = random.Random(seed), Path(root)
+    for split, n in (('train', n_train), (held_out, n_test)):
+        for c in ('circle', 'square', 'triangle'):
+            (root / split / c).mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                im = Image.new('RGB', (size, size), tuple(rng.randrange(0, 120) for _ in range(3)))
+                r, x, y = rng.randrange(5, 11), rng.randrange(11, size - 11), rng.randrange(11, size - 11)
+                box, fill = [x - r, y - r, x + r, y + r], tuple(rng.randrange(120, 256) for _ in range(3))
+                d = ImageDraw.Draw(im)
+                if c == 'circle': d.ellipse(box, fill=fill)
+                elif c == 'square': d.rectangle(box, fill=fill)
+                else: d.polygon([(x, y - r), (x - r, y + r), (x + r, y + r)], fill=fill)
+                im.save(root / split / c / f'{i}.png')
+    return root
+
+@pytest.fixture(scope='session')
+def shapes(tmp_path_factory):
+    "A folder of 180 training and 60 test images of coloured shapes at 28 px (see `write_shapes`)."
+    return write_shapes(tmp_path_factory.mktemp('own') / 'shapes')

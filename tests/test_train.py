@@ -39,7 +39,7 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(norm='syncbn'), dict(world_size=2, cuda=False), "norm='syncbn' needs GPUs"),
     (dict(schedule='step', lr_steps=[15, 10]), {}, 'lr_steps=[15, 10] must be increasing'),
     (dict(method='pirl', pretext='jigsaw', aug='batched'), {}, "PIRL's pretext='jigsaw' cuts its patches per image"),
-    (dict(data='imagenet', aug='batched'), {}, "ImageNet's differ in size: use aug='pil'"),
+    (dict(data='imagenet', aug='batched'), {}, "data='imagenet' may hold images of any size: use aug='pil'"),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
 
