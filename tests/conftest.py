@@ -52,6 +52,18 @@ def write_shapes(root, n_train=60, n_test=20, size=28, seed=0, held_out='test'):
     return root
 
 @pytest.fixture(scope='session')
+def digit_folder(tmp_path_factory):
+    """An own image folder of real images, Fashion-MNIST-like (small, grey, 10 classes): scikit-learn's digits as
+    32 px PNG files, root/train/<digit>/*.png (1,437) and root/test/<digit>/*.png (360), the package's own split."""
+    from swav_lit.data import Digits
+    root = tmp_path_factory.mktemp('own') / 'digits'
+    for split in ('train', 'test'):
+        ds = Digits(split)
+        for i in range(len(ds)):
+            im, y = ds[i]; d = root / split / str(y); d.mkdir(parents=True, exist_ok=True); im.save(d / f'{i}.png')
+    return root
+
+@pytest.fixture(scope='session')
 def shapes(tmp_path_factory):
     "A folder of 180 training and 60 test images of coloured shapes at 28 px (see `write_shapes`)."
     return write_shapes(tmp_path_factory.mktemp('own') / 'shapes')

@@ -6,7 +6,9 @@ what ran: it was run at commit d9a4a5f, before the trainer split, as
 
 It patches that trainer's `train_views` so NPID and PIRL get batched views cut by `MultiCropBatch`, seeded per image
 (PIRL's second view rotated by k*90 degrees, k from the image's seed). The values of RECIPES (with the overrides
-above) are the presets `cifar10_*_cpu` of swav_lit.config; the supervised reference is cpu_supervised.py."""
+above) are the presets `cifar10_*_cpu` of swav_lit.config; the supervised reference is cpu_supervised.py.
+The multi-crop row of cpu/results.csv is a later run of the library itself (session 6, 2x32 + 4x24 px crops, the
+preset's current values): its command is in cpu/runs/cifar10_swav_mc_cpu.meta.json; RECIPES keeps the first, 16 px version."""
 import sys, json, torch, torch.nn as nn, torch.nn.functional as F
 import swav_lit.train as tr
 from swav_lit.multicrop import MultiCropBatch
