@@ -42,7 +42,7 @@ class Jigsaw:
         if patch > crop // grid: raise ValueError(f'patch={patch} does not fit in a cell of {crop // grid} px (crop={crop}, grid={grid})')
         self.crop_tfm = T.RandomResizedCrop(crop, scale=scale)
         self.cell, self.patch, self.grid, self.jitter, self.permute = crop // grid, patch, grid, jitter, permute
-        self.colour, (self.mean, self.std) = colour, (torch.tensor(v)[:, None, None] for v in stats)
+        self.colour, self.norm = colour, T.Normalize(*stats)  # on the (n,3,P,P) batch of patches
 
     def sample(self, img:Image.Image):
         "-> patches (n,3,P,P) and `perm` (n,): patch k comes from grid cell perm[k] (row-major)."
@@ -55,7 +55,7 @@ class Jigsaw:
             out.append(x[:, r * c + dy:r * c + dy + P, q * c + dx:q * c + dx + P])
         ps = torch.stack(out)
         if self.colour: ps = self.colour(ps)
-        return (ps - self.mean) / self.std, perm
+        return self.norm(ps), perm
 
     def __call__(self, img): return self.sample(img)[0]
     def __repr__(self): return f'Jigsaw(grid={self.grid}, cell={self.cell}, patch={self.patch}, jitter={self.jitter})'

@@ -11,7 +11,7 @@ and copies each run's per-step `metrics.csv` to `cpu/metrics/<name>.csv`.
 """
 import sys, csv, json, shutil, time
 from pathlib import Path
-import torch, torch.nn as nn
+import torch
 from swav_lit.config import get_config
 from swav_lit.build import build_data, build_trunk
 from swav_lit.runs import load_trunk
