@@ -12,8 +12,8 @@ nbtest:                     ## every chapter top to bottom (skips `#| slow` cell
 nbtest-slow:                ## every chapter including the `#| slow` cells (CIFAR-10 runs: an hour or more on 2 cores)
 	SWAV_LIT_SLOW=1 nbdev_test --do_print --timing --flags slow
 
-pytest:                     ## tests/ (data errors, the 2-process tests, packaging)
-	python -m pytest tests -q -p no:cacheprovider
+pytest:                     ## tests/ (data errors, the 2-process tests, packaging), two files at a time (pytest-xdist: one worker per core)
+	python -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile --durations 15
 
 docs:                       ## the HTML site in docs/, offline (nbdev_docs where Quarto exists)
 	python tools/build_docs.py
