@@ -6,14 +6,15 @@ test: check nbtest pytest   ## the full suite, as CI runs it
 check:                      ## notebooks committed clean, library in sync with them
 	python .ci/check_sync.py
 
-nbtest:                     ## every chapter top to bottom (skips `#| slow` cells; `nbdev_test --flags slow` runs them)
-	nbdev_test --do_print --timing
+nbtest:                     ## every chapter top to bottom, two at a time with one thread each (two threads each on 2 cores
+                            ## spent 2.5x the CPU time); skips `#| slow` cells (`make nbtest-slow` runs them)
+	OMP_NUM_THREADS=1 nbdev_test --do_print --timing
 
 nbtest-slow:                ## every chapter including the `#| slow` cells (CIFAR-10 runs: an hour or more on 2 cores)
 	SWAV_LIT_SLOW=1 nbdev_test --do_print --timing --flags slow
 
 pytest:                     ## tests/ (data errors, the 2-process tests, packaging), two files at a time (pytest-xdist: one worker per core)
-	python -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile --durations 15
+	OMP_NUM_THREADS=1 python -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile --durations 15
 
 docs:                       ## the HTML site in docs/, offline (nbdev_docs where Quarto exists)
 	python tools/build_docs.py
