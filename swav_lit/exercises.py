@@ -73,7 +73,7 @@ def drop_regions(src:str, begin:str, end:str) -> str:
     "`src` without its `begin` ... `end` regions, markers included."
     return replace_regions(src, begin, end, lambda *_: [])
 
-# %% ../nbs/09_exercises.ipynb #f28e1899
+# %% ../nbs/09_exercises.ipynb #d4c6410f
 _export_dirs = ('export', 'exports', 'exporti')
 
 def is_export_cell(cell) -> bool:
@@ -93,7 +93,8 @@ def strip_solution_markers(cell):
     src = cell.get('source', '')
     if cell.get('cell_type') == 'code':
         if not is_export_cell(cell):
-            if any(l.strip().startswith(BEGIN_SOLUTION) for l in src.splitlines()): src = stub_source(src, 'below')
+            if any(l.strip().startswith(BEGIN_SOLUTION) for l in src.splitlines()):
+                src = stub_source(src, m[1] if (m := re.search(r'^\s*def (\w+)', src, re.M)) else 'below')
             src = drop_regions(src, BEGIN_HIDDEN, END_HIDDEN)
         cell['source'] = strip_markers(src)
     elif cell.get('cell_type') == 'markdown' and is_question(src):
