@@ -349,7 +349,7 @@ def run_notebook(cells:list, cwd='.', timeout:float=300) -> tuple[dict, str|None
         if stop and len(recs) < len(cells): stop += f' in cell {cells[len(recs)][0]}'
         return recs, stop
 
-# %% ../nbs/50_assign.ipynb #536f0847
+# %% ../nbs/50_assign.ipynb #0eca78e5
 class NotGradable(Exception): "A submission that cannot be read as a notebook."
 
 def load_submission(path) -> dict:
@@ -417,7 +417,7 @@ def grade_notebook(path, manifest:dict, timeout:float=300) -> list:
         if c.get('cell_type') != 'code': continue
         if gid in locked:  # a locked cell: the instructor's version runs; say so if the student changed it
             L = locked[gid]
-            if checksum(src, 'code', L['meta']) != L['checksum']: notes.append(f'cell {gid} was changed: the original ran instead')
+            if src != L['source'] and checksum(src, 'code', L['meta']) != L['checksum']: notes.append(f'cell {gid} was changed: the original ran instead')
             src = L['source']
             if gid in tests and gid not in at: at[gid] = k
         else:
