@@ -11,6 +11,7 @@ from swav_lit.exercises import strip_solution_markers, is_marker
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ['10_npid', '11_nce', '12_pirl', '20_sinkhorn', '21_swav', '22_multicrop']
 MODULES = ['npid', 'nce', 'pirl', 'sinkhorn', 'swav', 'multicrop']
+TIMEOUT = 900  # per notebook: generous, for a machine shared with training runs
 NBG_KEYS = {'grade', 'solution', 'locked', 'grade_id', 'schema_version', 'task', 'checksum'}
 
 @pytest.fixture(scope='module')
@@ -50,7 +51,7 @@ def test_assign_real_chapters(course):
 def test_untouched_students_score_zero_instructor_full(course):
     d, man = course
     subs = [d / 'student' / f'{ch}.ipynb' for ch in CHAPTERS] + [d / 'instructor' / f'{ch}.ipynb' for ch in CHAPTERS]
-    rows = [r for r in grade(subs, d / 'instructor/manifest.json', timeout=300, jobs=2) if r['kind'] == 'code']
+    rows = [r for r in grade(subs, d / 'instructor/manifest.json', timeout=TIMEOUT, jobs=2) if r['kind'] == 'code']
     stu, inst = rows[:len(rows) // 2], rows[len(rows) // 2:]
     for r in stu: assert r['points'] == 0 and 'NotImplementedError: exercise' in r['message'], r
     for r in inst: assert r['points'] == r['max_points'] > 0 and r['message'] == '', r
@@ -80,7 +81,7 @@ def test_wrong_sinkhorn_answers_score_zero(course, tmp_path):
     ins = json.loads((d / 'instructor/20_sinkhorn.ipynb').read_text())
     right = strip_markers(_src(ins['cells'][_cell_of(ins, 'sinkhorn')]))
     subs = [_answer(d, '20_sinkhorn', 'sinkhorn', s, n, tmp_path) for n, s in {'right': right, **SINKHORN_ANSWERS}.items()]
-    rows = [r for r in grade(subs, man, timeout=240, jobs=2) if r['exercise'] == 'sinkhorn']
+    rows = [r for r in grade(subs, man, timeout=TIMEOUT, jobs=2) if r['exercise'] == 'sinkhorn']
     got = {Path(r['submission']).name.split('_20')[0]: r for r in rows}
     print(score_table(rows))
     assert got['right']['points'] == 3 and got['right']['message'] == ''
@@ -100,7 +101,7 @@ def test_other_library_answers_are_off(course, tmp_path):
     subs = [_answer(d, '10_npid', 'MemoryBank.update', 'from swav_lit.npid import MemoryBank', 'lib', tmp_path),
             _answer(d, '21_swav', 'swav_loss', 'from swav_lit.swav import swav_loss', 'lib', tmp_path),
             _answer(d, '22_multicrop', 'crop_groups_multicrop_forward', 'from swav_lit.multicrop import crop_groups, multicrop_forward', 'lib', tmp_path)]
-    rows = grade(subs, man, timeout=240, jobs=2)
+    rows = grade(subs, man, timeout=TIMEOUT, jobs=2)
     for ex in ('MemoryBank.update', 'swav_loss', 'crop_groups+multicrop_forward'):
         r = next(r for r in rows if r['exercise'] == ex)
         assert r['points'] == 0 and 'switched off' in r['message'], r
