@@ -1,11 +1,11 @@
-"""Course assignments (nbs/50_assign.ipynb): the real chapters as student and instructor notebooks, wrong answers that
+"""Course assignments (nbs/50_assign.ipynb) and their grading (nbs/50b_grade.ipynb): the real chapters as student and instructor notebooks, wrong answers that
 must score 0 (the naive Sinkhorn, a reference loop, the library's own answer, an answer wrong only on extreme
 inputs), readable grades, broken submissions, the console scripts, and the markers kept out of the library."""
 import json, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest
-from swav_lit.assign import (assign, grade, make_notebook, write_notebook, strip_markers, parse_exercises, totals, score_table,
-                             write_scores, MARKERS, BEGIN_SOLUTION, _src, _cell_of)
+from swav_lit.assign import assign, make_notebook, write_notebook, strip_markers, parse_exercises, MARKERS, BEGIN_SOLUTION, _src, _cell_of
+from swav_lit.grade import grade, totals, score_table, write_scores
 from swav_lit.exercises import strip_solution_markers, is_marker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,15 +96,19 @@ def test_wrong_sinkhorn_answers_score_zero(course, tmp_path):
     assert len(fails) == 2 and all('expected' in l or 'not finite' in l for l in fails), fails
 
 def test_other_library_answers_are_off(course, tmp_path):
-    "Importing the library's answer scores 0 in the other chapters too (a class method, two functions at once)."
+    "Importing the library's answer scores 0 in the other chapters too (a class method, two functions at once); so does calling the book's reference loop."
     d, man = course
     subs = [_answer(d, '10_npid', 'MemoryBank.update', 'from swav_lit.npid import MemoryBank', 'lib', tmp_path),
             _answer(d, '21_swav', 'swav_loss', 'from swav_lit.swav import swav_loss', 'lib', tmp_path),
+            _answer(d, '21_swav', 'swav_loss', 'def swav_loss(scores, codes, crops_for_assign=(0, 1), tau=0.1):\n'
+                    '    return torch.tensor(swav_loss_loop(scores, codes, crops_for_assign, tau))', 'loop', tmp_path),
             _answer(d, '22_multicrop', 'crop_groups_multicrop_forward', 'from swav_lit.multicrop import crop_groups, multicrop_forward', 'lib', tmp_path)]
     rows = grade(subs, man, timeout=TIMEOUT, jobs=2)
     for ex in ('MemoryBank.update', 'swav_loss', 'crop_groups+multicrop_forward'):
         r = next(r for r in rows if r['exercise'] == ex)
         assert r['points'] == 0 and 'switched off' in r['message'], r
+    r = next(r for r in rows if r['exercise'] == 'swav_loss' and Path(r['submission']).name.startswith('loop'))
+    assert r['points'] == 0 and "NameError: name 'swav_loss_loop' is not defined" in r['message'], r  # the book's reference loop is not in the course notebook
 
 TOY = ['#| default_exp toy', 'md: # Toy', 'import math',
        'def double(x):\n    ### BEGIN SOLUTION hint: multiply by two\n    return 2 * x\n    ### END SOLUTION',

@@ -7,7 +7,8 @@ import pytest
 nbgrader = pytest.importorskip('nbgrader')
 from nbgrader.utils import determine_grade, is_grade
 import nbformat
-from swav_lit.assign import assign, grade, strip_markers, write_notebook, _src, _cell_of
+from swav_lit.assign import assign, strip_markers, write_notebook, _src, _cell_of
+from swav_lit.grade import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 NAIVE = '''def sinkhorn(scores, eps=0.05, n_iters=3, dtype=torch.float32):
@@ -18,8 +19,9 @@ NAIVE = '''def sinkhorn(scores, eps=0.05, n_iters=3, dtype=torch.float32):
     return (Q * B).T'''
 
 def nbg(root, *args):
-    env = dict(os.environ, IN_TEST='1', MPLBACKEND='Agg')
-    r = subprocess.run([Path(sys.executable).parent / 'nbgrader', *args, '--force'], cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    bindir = Path(sys.executable).parent  # nbgrader calls `alembic` by name: the venv's bin first, activated or not
+    env = dict(os.environ, IN_TEST='1', MPLBACKEND='Agg', PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    r = subprocess.run([bindir / 'nbgrader', *args, '--force'], cwd=root, env=env, capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return r
 
