@@ -4,15 +4,16 @@
 
 # %% ../nbs/50b_grade.ipynb #6a0f3e97
 from __future__ import annotations
-import json, os, re, sys, csv, html, signal, argparse, subprocess, tempfile, traceback
+import json, os, re, sys, csv, html, queue, signal, argparse, threading, subprocess, tempfile, traceback
+from contextlib import nullcontext
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from .exercises import strip_markers
 from .assign import grade_directive, question_directive, checksum, _src, _fail
 
 # %% auto #0
-__all__ = ['run_cells', 'run_notebook', 'NotGradable', 'load_submission', 'match_chapter', 'grade_notebook', 'grade', 'totals',
-           'score_table', 'feedback_html', 'write_scores', 'grade_main']
+__all__ = ['run_cells', 'run_notebook', 'Zygotes', 'NotGradable', 'load_submission', 'match_chapter', 'grade_notebook', 'grade',
+           'totals', 'score_table', 'feedback_html', 'write_scores', 'grade_main']
 
 # %% ../nbs/50b_grade.ipynb #c8fbe0e6
 def _short(x, n:int=60) -> str:
@@ -64,23 +65,93 @@ def run_cells(cells_path, log_path):
 
 _ipython_line = re.compile(r'^([%!].*)$', re.M)
 
-def run_notebook(cells:list, cwd='.', timeout:float=300) -> tuple[dict, str|None]:
-    "Run [(index, source)] in a fresh Python process with a time limit -> ({index: {'ok', 'error'}}, what stopped it early or None)."
+def _run_fresh(cp:Path, lp:Path, cwd, timeout:float) -> tuple[int|None, str]:
+    "`run_cells` in a new Python process -> (its exit code, None at the time limit; its stderr)."
+    env = dict(os.environ, IN_TEST='1', MPLBACKEND='Agg')
+    code = 'import sys; from swav_lit.grade import run_cells; run_cells(sys.argv[1], sys.argv[2])'
+    p = subprocess.Popen([sys.executable, '-c', code, str(cp), str(lp)], cwd=cwd, env=env, start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try: _, err = p.communicate(timeout=timeout); return p.returncode, err
+    except subprocess.TimeoutExpired: os.killpg(p.pid, signal.SIGKILL); return None, p.communicate()[1]
+
+def run_notebook(cells:list, cwd='.', timeout:float=300, zygotes:Zygotes|None=None) -> tuple[dict, str|None]:
+    "Run [(index, source)] in a fresh Python process (forked from one of `zygotes` if given) with a time limit -> ({index: {'ok', 'error'}}, what stopped it early or None)."
     with tempfile.TemporaryDirectory() as tmp:
-        cp, lp = Path(tmp) / 'cells.json', Path(tmp) / 'log.jsonl'
+        cp, lp, ep = Path(tmp) / 'cells.json', Path(tmp) / 'log.jsonl', Path(tmp) / 'stderr.txt'
         cp.write_text(json.dumps([(k, _ipython_line.sub(r'pass  # \1', s)) for k, s in cells]), encoding='utf-8')
-        env = dict(os.environ, IN_TEST='1', MPLBACKEND='Agg')
-        code = 'import sys; from swav_lit.grade import run_cells; run_cells(sys.argv[1], sys.argv[2])'
-        p = subprocess.Popen([sys.executable, '-c', code, str(cp), str(lp)], cwd=cwd, env=env, start_new_session=True,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try: _, err = p.communicate(timeout=timeout); stop = None
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL); _, err = p.communicate(); stop = f'time limit of {timeout:g} s reached'
+        res = None
+        if zygotes is not None:
+            try: res = zygotes.run(cp, lp, ep, cwd, timeout)
+            except (OSError, ValueError): lp.unlink(missing_ok=True)  # the warm process is gone: a new one below
+        rc, err = res or _run_fresh(cp, lp, cwd, timeout)
+        stop = None if rc is not None else f'time limit of {timeout:g} s reached'
         recs = {r['cell']: r for r in map(json.loads, lp.read_text(encoding='utf-8').splitlines())} if lp.exists() else {}
-        if stop is None and p.returncode != 0:
-            stop = f'the Python process died (exit code {p.returncode}): ' + ((err or '').strip().splitlines() or ['no message'])[-1]
+        if stop is None and rc != 0:
+            stop = f'the Python process died (exit code {rc}): ' + ((err or '').strip().splitlines() or ['no message'])[-1]
         if stop and len(recs) < len(cells): stop += f' in cell {cells[len(recs)][0]}'
         return recs, stop
+
+# %% ../nbs/50b_grade.ipynb #e4a1c7b2
+_ZYGOTE = r"""import importlib, json, os, signal, sys, time, traceback
+for m in sys.argv[1:]:
+    try: importlib.import_module(m)
+    except BaseException: pass  # a module that cannot be imported fails again in the notebook's own cell
+from swav_lit.grade import run_cells
+reply = os.fdopen(os.dup(1), 'w'); os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+for line in sys.stdin:
+    q = json.loads(line); pid = os.fork()
+    if pid == 0:  # the notebook's process: its own session (killed as a group), its folder, no stdin or stdout
+        code = 1
+        try:
+            os.setsid(); reply.close(); os.chdir(q['cwd'])
+            os.dup2(os.open(q['err'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2); os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            run_cells(q['cells'], q['log']); code = 0
+        except BaseException: traceback.print_exc()
+        finally: sys.stderr.flush(); os._exit(code)
+    end, rc = time.monotonic() + q['timeout'], None
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done: rc = os.waitstatus_to_exitcode(status); break
+        if time.monotonic() > end:
+            try: os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError: os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0); break
+        time.sleep(0.01)
+    reply.write(json.dumps({'rc': rc}) + '\n'); reply.flush()
+"""
+
+class Zygotes:
+    "Up to `n` warm Python processes, started with the grading environment, that have imported `modules`; each forks a new process per notebook."
+    def __init__(self, n:int=1, modules=()):
+        self.n, self.modules, self.procs, self.idle, self.lock = max(1, n), list(modules), [], queue.SimpleQueue(), threading.Lock()
+
+    def _take(self) -> subprocess.Popen:
+        with self.lock:  # started when first needed: a batch of broken files costs no import
+            if self.idle.empty() and len(self.procs) < self.n:
+                p = subprocess.Popen([sys.executable, '-c', _ZYGOTE, *self.modules], env=dict(os.environ, IN_TEST='1', MPLBACKEND='Agg'),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                self.procs.append(p); return p
+        return self.idle.get()
+
+    def run(self, cp:Path, lp:Path, ep:Path, cwd, timeout:float) -> tuple[int|None, str]:
+        "`run_cells(cp, lp)` in a process forked from a warm one, in `cwd` -> (exit code, None at the time limit; its stderr); OSError if that process is gone."
+        p = self._take()
+        try:
+            p.stdin.write(json.dumps({'cells': str(cp), 'log': str(lp), 'err': str(ep), 'cwd': str(Path(cwd).resolve()), 'timeout': timeout}) + '\n')
+            p.stdin.flush(); line = p.stdout.readline()
+        finally: self.idle.put(p)
+        if not line: raise OSError(f'the warm grading process ended (exit code {p.poll()})')
+        return json.loads(line)['rc'], ep.read_text(encoding='utf-8', errors='replace') if ep.exists() else ''
+
+    def close(self):
+        for p in self.procs:
+            try: p.stdin.close()
+            except OSError: pass
+        for p in self.procs:
+            try: p.wait(10)
+            except subprocess.TimeoutExpired: os.killpg(p.pid, signal.SIGKILL); p.wait()
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
 
 # %% ../nbs/50b_grade.ipynb #0eca78e5
 class NotGradable(Exception): "A submission that cannot be read as a notebook."
@@ -130,7 +201,7 @@ def _gid(c) -> str|None:
     m = m.get('nbgrader') if isinstance(m, dict) else None
     return m.get('grade_id') if isinstance(m, dict) else None
 
-def grade_notebook(path, manifest:dict, timeout:float=300) -> list:
+def grade_notebook(path, manifest:dict, timeout:float=300, zygotes:Zygotes|None=None) -> list:
     "Grade one submission against the instructor's `manifest` -> one row per exercise and question of its chapter."
     try: nb, why = load_submission(path), None
     except NotGradable as e: nb, why = None, str(e)
@@ -158,7 +229,7 @@ def grade_notebook(path, manifest:dict, timeout:float=300) -> list:
             except ValueError: g = None  # a directive the student broke: not a graded cell
             if g and g['id'] in tests and g['id'] not in at: src, at[g['id']] = tests[g['id']]['source'], k
         cells.append((k, src))
-    recs, stop = run_notebook([c for c in cells if c[0] <= max(at.values())], Path(path).resolve().parent, timeout) if at else ({}, None)
+    recs, stop = run_notebook([c for c in cells if c[0] <= max(at.values())], Path(path).resolve().parent, timeout, zygotes) if at else ({}, None)
     res = {}
     for t in tests:
         r = recs.get(at.get(t))
@@ -168,12 +239,14 @@ def grade_notebook(path, manifest:dict, timeout:float=300) -> list:
     return _score_rows(path, ch, exs, res, answers, notes)
 
 def grade(submissions:list, manifest, timeout:float=300, jobs:int=1) -> list:
-    "Grade every submission, each in its own process, going on past broken ones -> rows, one per exercise; `manifest` a dict or path."
+    "Grade every submission, each in its own process (forked from `jobs` warm ones), going on past broken ones -> rows, one per exercise; `manifest` a dict or path."
     if not isinstance(manifest, dict): manifest = json.loads(Path(manifest).read_text())
-    def one(p):
-        try: return grade_notebook(p, manifest, timeout)
-        except Exception as e: return [_problem_row(p, f'could not grade: {_last_line(e)}')]  # a case nobody foresaw: the batch goes on
-    with ThreadPoolExecutor(max(1, jobs)) as ex: return [r for rows in ex.map(one, submissions) for r in rows]
+    mods = ['fastcore.test', *dict.fromkeys(c['module'] for c in manifest['chapters'].values() if c.get('module'))]
+    with Zygotes(jobs, mods) if hasattr(os, 'fork') else nullcontext() as z:
+        def one(p):
+            try: return grade_notebook(p, manifest, timeout, z)
+            except Exception as e: return [_problem_row(p, f'could not grade: {_last_line(e)}')]  # a case nobody foresaw: the batch goes on
+        with ThreadPoolExecutor(max(1, jobs)) as ex: return [r for rows in ex.map(one, submissions) for r in rows]
 
 # %% ../nbs/50b_grade.ipynb #539a1105
 def totals(rows:list) -> dict:
