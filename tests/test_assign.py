@@ -14,12 +14,6 @@ MODULES = ['npid', 'nce', 'pirl', 'sinkhorn', 'swav', 'multicrop']
 TIMEOUT = 900  # per notebook: generous, for a machine shared with training runs
 NBG_KEYS = {'grade', 'solution', 'locked', 'grade_id', 'schema_version', 'task', 'checksum'}
 
-@pytest.fixture(scope='module')
-def course(tmp_path_factory):
-    "The assignment generated from the real chapters, and the instructor's manifest."
-    d = tmp_path_factory.mktemp('course')
-    return d, assign(ROOT / 'nbs', d)
-
 def test_assign_real_chapters(course):
     d, man = course
     assert sorted(man['chapters']) == CHAPTERS  # every method chapter has exercises, nothing else does
@@ -48,15 +42,6 @@ def test_assign_real_chapters(course):
     pub = json.loads((d / 'student/manifest.json').read_text())
     assert pub['points'] == man['points'] > 0 and 'HIDDEN' not in json.dumps(pub) and 'HIDDEN' in json.dumps(man)
 
-def test_untouched_students_score_zero_instructor_full(course):
-    d, man = course
-    subs = [d / 'student' / f'{ch}.ipynb' for ch in CHAPTERS] + [d / 'instructor' / f'{ch}.ipynb' for ch in CHAPTERS]
-    rows = [r for r in grade(subs, d / 'instructor/manifest.json', timeout=TIMEOUT, jobs=2) if r['kind'] == 'code']
-    stu, inst = rows[:len(rows) // 2], rows[len(rows) // 2:]
-    for r in stu: assert r['points'] == 0 and 'NotImplementedError: exercise' in r['message'], r
-    for r in inst: assert r['points'] == r['max_points'] > 0 and r['message'] == '', r
-    assert sum(r['points'] for r in inst) == man['points']
-
 NAIVE = '''def sinkhorn(scores, eps=0.05, n_iters=3, dtype=torch.float32):
     Q = (scores.to(dtype).T / eps).exp(); Q /= Q.sum(); K, B = Q.shape
     for _ in range(n_iters):
@@ -69,6 +54,12 @@ SINKHORN_ANSWERS = {'naive': NAIVE, 'tame_only': TAME_ONLY,
                     'loop': 'def sinkhorn(scores, eps=0.05, n_iters=3, dtype=torch.float32):\n    return sinkhorn_loop(scores, eps, n_iters).to(dtype)',
                     'library': 'from swav_lit.sinkhorn import sinkhorn',
                     'library_via_swav': 'from swav_lit.swav import sinkhorn'}
+# importing the library's answer in the other chapters (a class method, two functions at once), calling the book's reference loop
+OTHER_ANSWERS = {('lib', '10_npid', 'MemoryBank.update'): 'from swav_lit.npid import MemoryBank',
+                 ('lib', '21_swav', 'swav_loss'): 'from swav_lit.swav import swav_loss',
+                 ('loop', '21_swav', 'swav_loss'): 'def swav_loss(scores, codes, crops_for_assign=(0, 1), tau=0.1):\n'
+                                                   '    return torch.tensor(swav_loss_loop(scores, codes, crops_for_assign, tau))',
+                 ('lib', '22_multicrop', 'crop_groups_multicrop_forward'): 'from swav_lit.multicrop import crop_groups, multicrop_forward'}
 
 def _answer(d, ch, ex_id, source, name, dest):
     "The student's copy of `ch` with exercise `ex_id` answered by `source`."
@@ -76,39 +67,52 @@ def _answer(d, ch, ex_id, source, name, dest):
     nb['cells'][_cell_of(nb, ex_id)]['source'] = source
     return write_notebook(nb, dest / f'{name}_{ch}.ipynb')
 
-def test_wrong_sinkhorn_answers_score_zero(course, tmp_path):
+@pytest.fixture(scope='module')
+def graded(course, tmp_path_factory):
+    """Every real-chapter submission of this file, graded in one batch (one warm process imports torch and the chapters'
+    modules once; each notebook still runs in its own process): {key: its rows}. Keys: ('student'|'instructor', chapter),
+    ('sinkhorn', answer name), and the keys of OTHER_ANSWERS."""
     d, man = course
+    t = tmp_path_factory.mktemp('answers')
     ins = json.loads((d / 'instructor/20_sinkhorn.ipynb').read_text())
     right = strip_markers(_src(ins['cells'][_cell_of(ins, 'sinkhorn')]))
-    subs = [_answer(d, '20_sinkhorn', 'sinkhorn', s, n, tmp_path) for n, s in {'right': right, **SINKHORN_ANSWERS}.items()]
-    rows = [r for r in grade(subs, man, timeout=TIMEOUT, jobs=2) if r['exercise'] == 'sinkhorn']
-    got = {Path(r['submission']).name.split('_20')[0]: r for r in rows}
-    print(score_table(rows))
+    subs = {(w, ch): d / w / f'{ch}.ipynb' for w in ('student', 'instructor') for ch in CHAPTERS}
+    subs.update({('sinkhorn', n): _answer(d, '20_sinkhorn', 'sinkhorn', s, n, t) for n, s in {'right': right, **SINKHORN_ANSWERS}.items()})
+    subs.update({k: _answer(d, k[1], k[2], s, k[0], t) for k, s in OTHER_ANSWERS.items()})
+    rows = grade(list(subs.values()), man, timeout=TIMEOUT)
+    assert sorted({r['submission'] for r in rows}) == sorted(map(str, subs.values()))
+    return {k: [r for r in rows if r['submission'] == str(p)] for k, p in subs.items()}
+
+def test_untouched_students_score_zero_instructor_full(course, graded):
+    d, man = course
+    for ch in CHAPTERS:
+        stu = [r for r in graded['student', ch] if r['kind'] == 'code']
+        inst = [r for r in graded['instructor', ch] if r['kind'] == 'code']
+        assert len(stu) == len(inst) >= 2, ch
+        for r in stu: assert r['points'] == 0 and 'NotImplementedError: exercise' in r['message'], r
+        for r in inst: assert r['points'] == r['max_points'] > 0 and r['message'] == '', r
+    assert sum(r['points'] for ch in CHAPTERS for r in graded['instructor', ch]) == man['points']
+
+def test_wrong_sinkhorn_answers_score_zero(graded):
+    got = {n: next(r for r in graded['sinkhorn', n] if r['exercise'] == 'sinkhorn') for n in ('right', *SINKHORN_ANSWERS)}
+    print(score_table(list(got.values())))
     assert got['right']['points'] == 3 and got['right']['message'] == ''
     for n in SINKHORN_ANSWERS: assert got[n]['points'] == 0, (n, got[n]['message'])
     assert "NameError: name 'sinkhorn_loop' is not defined" in got['loop']['message']
     assert 'swav_lit.sinkhorn.sinkhorn is switched off in this notebook' in got['library']['message']
     assert 'switched off' in got['library_via_swav']['message']
     assert 'non-finite' in got['naive']['message'] or 'not finite' in got['naive']['message']
-    for r in rows: assert '\n' not in r['message']
+    for r in got.values(): assert '\n' not in r['message']
     # one line per failed test, each with expected and got (the naive answer passes the visible tests only)
     fails = [l for l in score_table([got['tame_only']]).splitlines() if 'FAIL' in l]
     assert len(fails) == 2 and all('expected' in l or 'not finite' in l for l in fails), fails
 
-def test_other_library_answers_are_off(course, tmp_path):
+def test_other_library_answers_are_off(graded):
     "Importing the library's answer scores 0 in the other chapters too (a class method, two functions at once); so does calling the book's reference loop."
-    d, man = course
-    subs = [_answer(d, '10_npid', 'MemoryBank.update', 'from swav_lit.npid import MemoryBank', 'lib', tmp_path),
-            _answer(d, '21_swav', 'swav_loss', 'from swav_lit.swav import swav_loss', 'lib', tmp_path),
-            _answer(d, '21_swav', 'swav_loss', 'def swav_loss(scores, codes, crops_for_assign=(0, 1), tau=0.1):\n'
-                    '    return torch.tensor(swav_loss_loop(scores, codes, crops_for_assign, tau))', 'loop', tmp_path),
-            _answer(d, '22_multicrop', 'crop_groups_multicrop_forward', 'from swav_lit.multicrop import crop_groups, multicrop_forward', 'lib', tmp_path)]
-    rows = grade(subs, man, timeout=TIMEOUT, jobs=2)
-    for ex in ('MemoryBank.update', 'swav_loss', 'crop_groups+multicrop_forward'):
-        r = next(r for r in rows if r['exercise'] == ex)
-        assert r['points'] == 0 and 'switched off' in r['message'], r
-    r = next(r for r in rows if r['exercise'] == 'swav_loss' and Path(r['submission']).name.startswith('loop'))
-    assert r['points'] == 0 and "NameError: name 'swav_loss_loop' is not defined" in r['message'], r  # the book's reference loop is not in the course notebook
+    for (how, ch, cell), ex in zip(OTHER_ANSWERS, ('MemoryBank.update', 'swav_loss', 'swav_loss', 'crop_groups+multicrop_forward')):
+        r = next(r for r in graded[how, ch, cell] if r['exercise'] == ex)
+        if how == 'lib': assert r['points'] == 0 and 'switched off' in r['message'], r
+        else: assert r['points'] == 0 and "NameError: name 'swav_loss_loop' is not defined" in r['message'], r  # the book's reference loop is not in the course notebook
 
 TOY = ['#| default_exp toy', 'md: # Toy', 'import math',
        'def double(x):\n    ### BEGIN SOLUTION hint: multiply by two\n    return 2 * x\n    ### END SOLUTION',

@@ -7,7 +7,7 @@ import pytest
 nbgrader = pytest.importorskip('nbgrader')
 from nbgrader.utils import determine_grade, is_grade
 import nbformat
-from swav_lit.assign import assign, strip_markers, write_notebook, _src, _cell_of
+from swav_lit.assign import strip_markers, write_notebook, _src, _cell_of
 from swav_lit.grade import grade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,16 +25,16 @@ def nbg(root, *args):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return r
 
-def test_nbgrader_agrees_with_swav_lit_grade(tmp_path):
-    man = assign(ROOT / 'nbs', tmp_path / 'course', chapters=['20_sinkhorn'])
+def test_nbgrader_agrees_with_swav_lit_grade(course, tmp_path):
+    d, man = course  # the session's course, generated from every chapter (tests/conftest.py)
     root = tmp_path / 'nbg'
     (root / 'source/ch20').mkdir(parents=True)
-    shutil.copy(tmp_path / 'course/instructor/20_sinkhorn.ipynb', root / 'source/ch20/20_sinkhorn.ipynb')
+    shutil.copy(d / 'instructor/20_sinkhorn.ipynb', root / 'source/ch20/20_sinkhorn.ipynb')
     (root / 'nbgrader_config.py').write_text("c = get_config()\nc.CourseDirectory.root = %r\nc.Execute.timeout = 900\n" % str(root))
     nbg(root, 'generate_assignment', 'ch20')
     release = json.loads((root / 'release/ch20/20_sinkhorn.ipynb').read_text())
     assert 'BEGIN HIDDEN' not in json.dumps(release) and 'raise NotImplementedError()' in json.dumps(release)
-    ins = json.loads((tmp_path / 'course/instructor/20_sinkhorn.ipynb').read_text())
+    ins = json.loads((d / 'instructor/20_sinkhorn.ipynb').read_text())
     answers = {'untouched': None, 'right': strip_markers(_src(ins['cells'][_cell_of(ins, 'sinkhorn')])), 'naive': NAIVE}
     for who, ans in answers.items():
         nb = json.loads(json.dumps(release))
