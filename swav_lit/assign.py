@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_assign.ipynb #74cafc7e
 from __future__ import annotations
-import json, re, sys, copy, hashlib, argparse
+import json, os, re, sys, copy, hashlib, argparse
 from pathlib import Path
 from .exercises import (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN, BEGIN_REFERENCE, END_REFERENCE,
                                 MARKERS, STUB_MSG, ANSWER_STUB, is_marker, strip_markers, strip_solution_markers, marker_regions,
