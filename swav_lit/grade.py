@@ -74,7 +74,7 @@ def _run_fresh(cp:Path, lp:Path, cwd, timeout:float) -> tuple[int|None, str]:
     try: _, err = p.communicate(timeout=timeout); return p.returncode, err
     except subprocess.TimeoutExpired: os.killpg(p.pid, signal.SIGKILL); return None, p.communicate()[1]
 
-def run_notebook(cells:list, cwd='.', timeout:float=300, zygotes:Zygotes|None=None) -> tuple[dict, str|None]:
+def run_notebook(cells:list, cwd='.', timeout:float=300, zygotes=None) -> tuple[dict, str|None]:
     "Run [(index, source)] in a fresh Python process (forked from one of `zygotes` if given) with a time limit -> ({index: {'ok', 'error'}}, what stopped it early or None)."
     with tempfile.TemporaryDirectory() as tmp:
         cp, lp, ep = Path(tmp) / 'cells.json', Path(tmp) / 'log.jsonl', Path(tmp) / 'stderr.txt'
@@ -201,7 +201,7 @@ def _gid(c) -> str|None:
     m = m.get('nbgrader') if isinstance(m, dict) else None
     return m.get('grade_id') if isinstance(m, dict) else None
 
-def grade_notebook(path, manifest:dict, timeout:float=300, zygotes:Zygotes|None=None) -> list:
+def grade_notebook(path, manifest:dict, timeout:float=300, zygotes=None) -> list:
     "Grade one submission against the instructor's `manifest` -> one row per exercise and question of its chapter."
     try: nb, why = load_submission(path), None
     except NotGradable as e: nb, why = None, str(e)
