@@ -8,6 +8,14 @@ def snapshot():
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 bad = False
+# a bare `nbdev_export` copies the chapters' exercise markers into the library: say so first, with the fix
+sys.path.insert(0, '.')
+from swav_lit.exercises import is_marker
+for p in sorted(Path('swav_lit').glob('*.py')):
+    lines = [i + 1 for i, l in enumerate(p.read_text().splitlines()) if is_marker(l)]
+    if lines:
+        bad = True
+        print(f"FAIL: {p} has exercise marker lines ({', '.join(map(str, lines[:5]))}...): a bare `nbdev_export` wrote them; run `make export`.")
 # tools/export.py is nbdev_export plus the processor that keeps the assignment markers out of swav_lit/ (nbs/50_assign.ipynb)
 for cmd in (['nbdev_clean'], [sys.executable, 'tools/export.py']):
     before = snapshot()

@@ -67,3 +67,10 @@ def digit_folder(tmp_path_factory):
 def shapes(tmp_path_factory):
     "A folder of 180 training and 60 test images of coloured shapes at 28 px (see `write_shapes`)."
     return write_shapes(tmp_path_factory.mktemp('own') / 'shapes')
+
+@pytest.fixture(scope='session')
+def course(tmp_path_factory):
+    "The course generated once per session from the real chapters (nbs/): its folder (student/, instructor/) and the instructor's manifest."
+    from swav_lit.assign import assign
+    d = tmp_path_factory.mktemp('course')
+    return d, assign(ROOT / 'nbs', d)

@@ -209,7 +209,8 @@ def test_disk_full_is_one_line(tmp_path, monkeypatch):
     assert not (tmp_path / '.lock').exists()  # the folder is free again
 
 def test_assign_and_grade_fail_in_one_line(tmp_path, capsys):
-    from swav_lit.assign import assign_main, grade_main
+    from swav_lit.assign import assign_main
+    from swav_lit.grade import grade_main
     (tmp_path / 'nb.ipynb').write_text('{}')
     (tmp_path / 'man.json').write_text('{"a": 1}')
     cases = [(assign_main, [str(tmp_path / 'nb.ipynb'), str(tmp_path / 'out')], 'nb.ipynb is not a notebook'),

@@ -76,7 +76,7 @@ def commonmark_blocks(text:str) -> str:
 # ---------------------------------------------------------------- code of the exported names
 def exported_code(nb_path:Path, solutions:bool) -> dict:
     "{qualified name: source} of every def and class (and their methods) in the `#| export` cells of a notebook."
-    from swav_lit.assign import BEGIN_SOLUTION, END_SOLUTION, marker_regions, solution_hint, is_marker
+    from swav_lit.exercises import BEGIN_SOLUTION, END_SOLUTION, marker_regions, solution_hint, is_marker
     out = {}
     for c in json.loads(nb_path.read_text(encoding='utf-8'))['cells']:
         s = src(c)

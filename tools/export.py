@@ -1,21 +1,23 @@
-"""The project's export: `nbdev_export`, plus the processor that keeps the assignment markers out of the library.
+"""The project's export: nbdev's `nbdev_export`, with the processor that keeps the exercise markers out of the library.
 
 Run `python tools/export.py` (or `make export`) where you would run `nbdev_export`; it takes the same path argument.
-nbdev 2.4.14's `nbdev_export` command accepts only processors defined in `nbdev.export` and reads no setting for
-export processors (nbdev 3's `export_procs`), so the chapters' `### BEGIN SOLUTION` lines would land in swav_lit/*.py.
-This runs nbdev's own `nb_export` on every notebook, with `swav_lit.assign.strip_solution_markers` added to the
-processors, then writes `__init__.py` and the module index as `nbdev_export` does. See nbs/50_assign.ipynb."""
-import os
-from fastcore.script import call_parse
-from nbdev.config import get_config, add_init
-from nbdev.doclinks import nbglob, _build_modidx
-from nbdev.export import nb_export, black_format
-from swav_lit.assign import strip_solution_markers
+nbdev 2.4.14's `nbdev_export` takes export processors only by name, looked up in `nbdev.export` (nbdev 3's
+`export_procs` setting is the hook it lacks), so a bare `nbdev_export` would copy the chapters' `### BEGIN SOLUTION`
+lines into swav_lit/*.py. This registers `swav_lit.exercises.strip_solution_markers` under its name there and calls
+nbdev's public `nbdev_export` with it: no private nbdev function is used. `swav_lit.exercises` imports nothing of the
+package, so exporting never imports the assignments chapter. `.ci/check_sync.py` and tests/test_package.py fail at
+once if a marker line is in the library (see nbs/09_exercises.ipynb and nbs/50_assign.ipynb)."""
+import importlib.util, sys
+from pathlib import Path
+import nbdev.export
+from nbdev.doclinks import nbdev_export
 
-@call_parse
-def main(path:str=None):  # a notebook or folder (default: nbs_path)
-    "Export the notebooks in `path` to the library, without solution markers."
-    if os.environ.get('IN_TEST'): return  # as nbdev_export: never from inside nbdev_test
-    for f in nbglob(path=path, as_path=True).sorted('name'): nb_export(f, procs=[black_format, strip_solution_markers])
-    add_init(get_config().lib_path)
-    _build_modidx()
+def _processor():
+    "strip_solution_markers from the checkout's swav_lit/exercises.py (an installed or stale package is not used)."
+    spec = importlib.util.spec_from_file_location('_swav_lit_exercises', Path(__file__).resolve().parents[1] / 'swav_lit' / 'exercises.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod.strip_solution_markers
+
+if __name__ == '__main__':
+    nbdev.export.strip_solution_markers = _processor()
+    nbdev_export(sys.argv[1] if len(sys.argv) > 1 else None, procs=['black_format', 'strip_solution_markers'])
