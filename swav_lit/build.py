@@ -20,6 +20,7 @@ from .nce import NPID
 from .pirl import PIRL
 from .augment import BatchViews
 from .multicrop import MultiCropSwAV
+from .contrast import SimCLR, MoCo
 from .config import Config, ConfigError
 
 # %% auto #0
@@ -142,7 +143,7 @@ def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
         trunk = SmallConvNet(tuple(cfg.width * 2**i for i in range(4))) if cfg.arch == 'small' else make_trunk(cfg.arch, cfg.cifar_stem)
     return strip_bn(trunk) if cfg.norm == 'none' else trunk
 
-METHODS = {'npid': NPID, 'pirl': PIRL, 'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
+METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
 
 def method_args(ctor, cfg:Config) -> dict:
     "The fields of `cfg` that `ctor` takes, by name: one name per knob from the Config to the constructor."

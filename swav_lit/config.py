@@ -20,7 +20,7 @@ class ConfigError(ValueError):
 class Config:
     "Every knob of a run. Defaults: SwAV on the digits; `PRESETS` holds the named runs; `validate` checks them."
     name: str = 'digits_swav'
-    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'supervised' (the baseline: labels)
+    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'supervised' (the baseline: labels)
     # data and trunk
     data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet' | 'folder' (your own: data_root/train/<class>/*.png)
     data_root: str = ''                  # '' = the default place of `data` (imagenet and folder need it: train/ plus val/ or test/)
@@ -55,10 +55,10 @@ class Config:
     feat_dim: int = 128
     hidden_dim: int = 2048
     eps: float = 0.05
-    tau: float = 0.1
+    tau: float = 0.1                     # softmax temperature of SwAV, SimCLR (NT-Xent) and MoCo (InfoNCE)
     sinkhorn_iters: int = 3
     freeze_prototypes_iters: int = 313
-    queue_length: int = 0                # global: summed over ranks; 0 = no queue
+    queue_length: int = 0                # global: summed over ranks; 0 = no queue (SwAV); MoCo's K keys, the same on every rank
     epoch_queue_starts: int = 15
     n_crops: list[int] = field(default_factory=lambda: [2])
     size_crops: list[int] = field(default_factory=lambda: [224])
@@ -66,8 +66,8 @@ class Config:
     max_scale_crops: list[float] = field(default_factory=lambda: [1.0])
     crops_for_assign: list[int] = field(default_factory=lambda: [0, 1])
     collapse_after: int = 1000           # SwAV warns if its loss is still at ln K after this many iterations
-    color_strength: float = 1.0          # SwAV's views: colour distortion strength s (NPID, PIRL, supervised: 0.5 always)
-    blur_prob: float = 0.5               # SwAV's views: probability of Gaussian blur
+    color_strength: float = 1.0          # SwAV's, SimCLR's, MoCo's views: colour distortion strength s (NPID, PIRL, supervised: 0.5 always)
+    blur_prob: float = 0.5               # SwAV's, SimCLR's, MoCo's views: probability of Gaussian blur
     aug: str = 'auto'                    # 'pil' (per image) | 'batched' (a uint8 batch at once, seeded per image) | 'auto'
                                          # (batched where the method has it, for equal-size images: digits, cifar10, stl10)
     channels_last: bool = True           # the network's 4-d weights in channels-last memory (faster convolutions)
@@ -81,6 +81,8 @@ class Config:
     pretext: str = 'jigsaw'              # 'jigsaw' | 'rotation' | 'rotation+jigsaw'
     pirl_lambda: float = 0.5
     jigsaw_crop: int = 0                 # PIRL: side of the crop cut into 3x3 jigsaw patches; 0 = size_crops[0]
+    moco_m: float = 0.999                # MoCo: the key encoder's EMA momentum (and tau, queue_length, feat_dim, hidden_dim above)
+    bn_splits: int = 1                   # MoCo's shuffling BN: BatchNorm groups over the global batch (a multiple of world_size)
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -120,6 +122,7 @@ _CPU = dict(data='cifar10', arch='small', width=16, cifar_stem=False, batch_size
 _CPU_SWAV = dict(_CPU, method='swav', optimizer='lars', lr=0.6, final_lr=0.0006, wd=1e-6, trust_coef=0.02, lars_clip=True,
                  lars_exclude_bn_bias=True, n_prototypes=100, feat_dim=128, hidden_dim=512, eps=0.05, tau=0.1,
                  freeze_prototypes_iters=100, queue_length=0, n_crops=[2], crops_for_assign=[0, 1], epochs=18)
+_CPU_CONTRAST = dict(_CPU, feat_dim=128, hidden_dim=512, epochs=18)  # SimCLR, MoCo: not yet measured (issue 17)
 _CPU_NPID = dict(_CPU, method='npid', optimizer='sgd', lr=0.03, momentum=0.9, wd=5e-4, schedule='cosine', final_lr=0.0,
                  n_neg=1024, nce_tau=0.1, bank_momentum=0.5, feat_dim=128, batch_size=128, epochs=15)
 
@@ -156,6 +159,24 @@ PRESETS = {
     'cifar10_pirl_cpu': dict(_CPU_NPID, method='pirl', nce_loss='pirl', nce_tau=0.07, pirl_lambda=0.5, pretext='rotation',
                              epochs=12),  # PIRL with the rotation pretext (batched views), 12 epochs
     'cifar10_supervised_cpu': dict(_CPU_NPID, method='supervised', lr=0.05, epochs=15),  # the same trunk with labels: the reference
+    'cifar10_simclr_cpu': dict(_CPU_CONTRAST, method='simclr', tau=0.5, optimizer='lars', lr=0.6, final_lr=0.0006, wd=1e-6,
+                               trust_coef=0.02, lars_clip=True, lars_exclude_bn_bias=True),  # SimCLR with the SwAV recipe's LARS
+    'cifar10_moco_cpu': dict(_CPU_CONTRAST, method='moco', tau=0.1, moco_m=0.99, queue_length=4096, bn_splits=8, optimizer='sgd',
+                             lr=0.06, final_lr=0.0, momentum=0.9, wd=5e-4),  # MoCo's CIFAR-10 demo (facebookresearch/moco, colab/)
+    **{f'digits_{m}': dict(method=m, data='digits', arch='small', width=16, batch_size=128, optimizer='sgd', lr=0.1,
+                           final_lr=0.0, momentum=0.9, wd=5e-4, feat_dim=128, hidden_dim=512, size_crops=[32], n_crops=[2],
+                           min_scale_crops=[0.14], max_scale_crops=[1.0], color_strength=0.5, blur_prob=0.0, knn_every=5,
+                           workers=1, cpu=True, **kw)
+       for m, kw in (('simclr', dict(tau=0.5, epochs=15)),  # chapter 13's runs; MoCo drifts to ln(K+1) when longer (chapter 13)
+                     ('moco', dict(tau=0.2, moco_m=0.99, queue_length=512, bn_splits=4, epochs=5)))},
+    'imagenet_simclr': dict(  # the SimCLR paper (Chen et al. 2020) and google-research/simclr's README (its command: 100 epochs)
+        _IMAGENET_SWAV, method='simclr', batch_size=4096, lr=4.8, start_warmup=0.0, warmup_epochs=10, final_lr=0.0, wd=1e-6,
+        lars_exclude_bn_bias=True, tau=0.1, feat_dim=128, hidden_dim=2048, n_crops=[2], size_crops=[224], min_scale_crops=[0.08],
+        max_scale_crops=[1.0], color_strength=1.0, blur_prob=0.5, epochs=1000),
+    'imagenet_moco_v2': dict(  # facebookresearch/moco README: main_moco.py --lr 0.03 --batch-size 256 --mlp --moco-t 0.2 --aug-plus --cos
+        _IMAGENET_NCE, method='moco', epochs=200, batch_size=256, lr=0.03, schedule='cosine', final_lr=0.0, wd=1e-4,
+        tau=0.2, moco_m=0.999, queue_length=65536, bn_splits=8, hidden_dim=2048, min_scale_crops=[0.2], color_strength=0.5,
+        blur_prob=0.5),
 }
 
 # preset -> the supervised run of the same trunk, data and budget: its command and, once measured and committed, its accuracies
@@ -180,7 +201,7 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
@@ -217,7 +238,7 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         if 'float' in f.type: need(all(math.isfinite(x) for x in (v if isinstance(v, list) else [v])),
                                    f'{f.name}={v} is not a finite number: give one, e.g. --{f.name} {getattr(Config, f.name, 0.1) or 0.1}')
     for k, opts in _CHOICES.items(): need(getattr(c, k) in opts, f'{k}={getattr(c, k)!r} is not one of {opts}')
-    for k in ('epochs', 'batch_size', 'accum', 'n_prototypes', 'feat_dim', 'hidden_dim', 'n_neg', 'knn_k', 'ckpt_every', 'width'):
+    for k in ('epochs', 'batch_size', 'accum', 'n_prototypes', 'feat_dim', 'hidden_dim', 'n_neg', 'knn_k', 'ckpt_every', 'width', 'bn_splits'):
         need(getattr(c, k) >= 1, f'{k}={getattr(c, k)} must be at least 1')
     for k in ('workers', 'max_steps', 'freeze_prototypes_iters', 'queue_length', 'epoch_queue_starts', 'jigsaw_crop',
               'sinkhorn_iters', 'knn_every', 'warmup_epochs', 'start_warmup', 'final_lr', 'wd', 'color_strength',
@@ -226,6 +247,7 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     for k in ('lr', 'eps', 'tau', 'nce_tau', 'knn_tau', 'trust_coef'): need(getattr(c, k) > 0, f'{k}={getattr(c, k)} must be > 0')
     need(0 <= c.momentum < 1, f'momentum={c.momentum} must be in [0, 1)')
     need(0 <= c.bank_momentum < 1, f'bank_momentum={c.bank_momentum} must be in [0, 1)')
+    need(0 <= c.moco_m < 1, f'moco_m={c.moco_m} must be in [0, 1), e.g. 0.999')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')
     need(0 < c.held_out_frac < 1, f'held_out_frac={c.held_out_frac} must be in (0, 1), e.g. 0.2')
@@ -250,6 +272,17 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         need(sum(c.n_crops) >= 2, f'n_crops={c.n_crops}: SwAV needs at least 2 views')
         need(len(c.crops_for_assign) >= 1 and all(0 <= i < c.n_crops[0] for i in c.crops_for_assign),
              f'crops_for_assign={c.crops_for_assign} must index the large crops: 0..{c.n_crops[0] - 1}')
+    if c.method in ('simclr', 'moco'):
+        need(len(c.size_crops) == 1, f'size_crops={c.size_crops}: {c.method} takes two views of one resolution, e.g. '
+             '--size_crops 32 --n_crops 2 --min_scale_crops 0.2 --max_scale_crops 1.0')
+    if c.method == 'moco':
+        need(c.queue_length > 0, 'queue_length=0: MoCo needs a queue of keys, e.g. --queue_length 65536 (ImageNet) or 4096')
+        need(c.batch_size // c.accum % c.bn_splits == 0, f'bn_splits={c.bn_splits} does not divide the micro-batch of '
+             f'{c.batch_size // c.accum} images: use a divisor, e.g. --bn_splits 1')
+        need(c.norm != 'syncbn', "norm='syncbn': MoCo shuffles BN instead (bn_splits); SyncBN would let queries and keys share "
+             "statistics: use norm='auto' or 'bn'")
+        if world_size is not None: need(c.bn_splits % world_size == 0, f'bn_splits={c.bn_splits} is not a multiple of '
+                                        f'world_size={world_size}: use --bn_splits {world_size} (one BatchNorm group per process, as MoCo)')
     if c.aug == 'batched':
         need(c.method != 'pirl' or c.pretext == 'rotation', f"aug='batched': PIRL's pretext={c.pretext!r} cuts its patches per "
              "image; use aug='pil' (or 'auto'), or pretext='rotation'")
@@ -307,9 +340,9 @@ def show_config(cfg:Config, file=None):
         print('  ' + ''.join(s.ljust(w) if len(s) < w - 1 else s + '  ' for s in items[i:i + 3]).rstrip(), file=file)
 
 def resolve_norm(cfg:Config, world:int, cuda:bool) -> str:
-    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV on several GPUs (as the published runs), else BatchNorm."
+    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV and SimCLR on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
     if cfg.norm != 'auto': return cfg.norm
-    return 'syncbn' if cfg.method == 'swav' and world > 1 and cuda else 'bn'
+    return 'syncbn' if cfg.method in ('swav', 'simclr') and world > 1 and cuda else 'bn'
 
 # %% ../nbs/30a_config.ipynb #7265b1f3
 def parse_overrides(args:list[str]) -> dict:

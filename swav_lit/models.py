@@ -49,10 +49,11 @@ class LinearHead(nn.Module):
     def forward(self, h): z = self.fc(h); return l2norm(z) if self.norm else z
 
 class MLPHead(nn.Module):
-    "SwAV's projection: d -> `hidden` -> BN -> ReLU -> `out`, then L2 norm. (B,d) -> (B,`out`), unit rows."
-    def __init__(self, d:int, hidden:int=2048, out:int=128, norm:bool=True):
+    "SwAV's and SimCLR's projection: d -> `hidden` -> BN -> ReLU -> `out`, then L2 norm; `bn=False`: MoCo v2's, no BN. (B,d) -> (B,`out`), unit rows."
+    def __init__(self, d:int, hidden:int=2048, out:int=128, norm:bool=True, bn:bool=True):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(d, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True), nn.Linear(hidden, out))
+        self.net = nn.Sequential(nn.Linear(d, hidden), *([nn.BatchNorm1d(hidden)] if bn else []), nn.ReLU(inplace=True),
+                                 nn.Linear(hidden, out))
         self.norm = norm
     def forward(self, h): z = self.net(h); return l2norm(z) if self.norm else z
 

@@ -20,7 +20,7 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(lr='fast'), {}, "lr='fast' is not a float"),
     (dict(cpu='maybe'), {}, 'use true or false'),
     (dict(size_crops='big'), {}, "size_crops='big' is not an int"),
-    (dict(method='simclr'), {}, "method='simclr' is not one of"),
+    (dict(method='byol'), {}, "method='byol' is not one of"),
     (dict(epochs=0), {}, 'epochs=0 must be at least 1'),
     (dict(lr=-0.1), {}, 'lr=-0.1 must be > 0'),
     (dict(momentum=1.0), {}, 'momentum=1.0 must be in [0, 1)'),
@@ -122,13 +122,15 @@ def _digits(method, out, **kw):
                     n_prototypes=20, feat_dim=32, hidden_dim=64, queue_length=512, epoch_queue_starts=1,
                     freeze_prototypes_iters=4)
     else: base.update(optimizer='sgd', lr=0.03, n_neg=64, feat_dim=32, pretext='rotation')  # PIRL: the cheaper pretext
+    if method == 'simclr': base.update(hidden_dim=64, tau=0.5)
+    if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
     return {**base, **kw}
 
 def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised']  # NPID, PIRL (rotation) and supervised: batched views on the digits
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco']  # all but '-pil': batched views on the digits
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):

@@ -37,6 +37,11 @@ RUNS = {
     'pirl': dict(method='pirl', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32, nce_loss='pirl', pretext='rotation'),
     'npid': dict(method='npid', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32),
     'npid-pil': dict(method='npid', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32, aug='pil'),
+    # SimCLR: NT-Xent over the gathered views (gradients summed back over ranks); MoCo: the queue filled with both ranks'
+    # keys, shuffling BN over 4 groups (2 per rank; without BN here, the shuffle and unshuffle must still give every key back)
+    'simclr': dict(method='simclr', optimizer='sgd', lr=1.0, feat_dim=32, hidden_dim=64, tau=0.1),
+    'moco': dict(method='moco', optimizer='sgd', lr=0.5, feat_dim=32, hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=128,
+                 bn_splits=4),
 }
 
 def _args(kw):
