@@ -209,12 +209,13 @@ def test_compile_trains_the_same(tmp_path):
     """`compile=True` (torch.compile of the trunk, in place) gives the eager run's losses and weights up to float
     rounding, and a checkpoint with the same keys, which `load_trunk` reads."""
     kw = dict(method='npid', batch_size=128, max_steps=2, epochs=1, size_crops=[16], n_crops=[2], min_scale_crops=[0.2],
-              max_scale_crops=[1.0], optimizer='sgd', lr=0.03, n_neg=64, feat_dim=32, knn_every=0, report=False,
-              progress=False, seed=2, fill_bank=False)
+              max_scale_crops=[1.0], optimizer='sgd', lr=0.003, n_neg=64, feat_dim=32, knn_every=0, report=False,
+              progress=False, seed=2, fill_bank=True)  # a filled bank and a small lr: a tame loss, so rounding is not amplified
     eager = train('digits_swav', **kw, out_dir=str(tmp_path / 'eager'))
     comp = train('digits_swav', **kw, compile=True, out_dir=str(tmp_path / 'compiled'))
     assert comp['method'].trunk._compiled_call_impl is not None and eager['method'].trunk._compiled_call_impl is None
-    assert [round(h['loss'], 4) for h in eager['history']] == [round(h['loss'], 4) for h in comp['history']]
+    # compiled kernels fuse and reorder float ops: equal up to rounding, not bit for bit
+    assert [h['loss'] for h in comp['history']] == pytest.approx([h['loss'] for h in eager['history']], rel=2e-4)
     a, b = eager['method'].state_dict(), comp['method'].state_dict()
     assert list(a) == list(b)
     assert max((a[k].float() - b[k].float()).abs().max().item() for k in a if 'trunk' in k) < 1e-4
