@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from swav_lit.assign import assign, make_notebook, write_notebook, strip_markers, parse_exercises, MARKERS, BEGIN_SOLUTION, _src, _cell_of
 from swav_lit.grade import grade, totals, score_table, write_scores
+from conftest import NAIVE
 from swav_lit.exercises import strip_solution_markers, is_marker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,12 +43,6 @@ def test_assign_real_chapters(course):
     pub = json.loads((d / 'student/manifest.json').read_text())
     assert pub['points'] == man['points'] > 0 and 'HIDDEN' not in json.dumps(pub) and 'HIDDEN' in json.dumps(man)
 
-NAIVE = '''def sinkhorn(scores, eps=0.05, n_iters=3, dtype=torch.float32):
-    Q = (scores.to(dtype).T / eps).exp(); Q /= Q.sum(); K, B = Q.shape
-    for _ in range(n_iters):
-        Q /= Q.sum(1, keepdim=True); Q /= K
-        Q /= Q.sum(0, keepdim=True); Q /= B
-    return (Q * B).T'''
 # right on every tame input (max subtracted, float64 on request), wrong only where exp underflows: extreme scores, small eps
 TAME_ONLY = NAIVE.replace('Q = (scores.to(dtype).T / eps).exp()', 'Q = scores.to(torch.float64 if dtype == torch.float64 else torch.float32).T / eps; Q = (Q - Q.max()).exp()')
 SINKHORN_ANSWERS = {'naive': NAIVE, 'tame_only': TAME_ONLY,

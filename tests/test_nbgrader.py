@@ -9,14 +9,9 @@ from nbgrader.utils import determine_grade, is_grade
 import nbformat
 from swav_lit.assign import strip_markers, write_notebook, _src, _cell_of
 from swav_lit.grade import grade
+from conftest import NAIVE
 
 ROOT = Path(__file__).resolve().parents[1]
-NAIVE = '''def sinkhorn(scores, eps=0.05, n_iters=3, dtype=torch.float32):
-    Q = (scores.to(dtype).T / eps).exp(); Q /= Q.sum(); K, B = Q.shape
-    for _ in range(n_iters):
-        Q /= Q.sum(1, keepdim=True); Q /= K
-        Q /= Q.sum(0, keepdim=True); Q /= B
-    return (Q * B).T'''
 
 def nbg(root, *args):
     bindir = Path(sys.executable).parent  # nbgrader calls `alembic` by name: the venv's bin first, activated or not
