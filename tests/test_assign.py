@@ -10,8 +10,8 @@ from conftest import NAIVE
 from swav_lit.exercises import strip_solution_markers, is_marker
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ['10_npid', '11_nce', '12_pirl', '20_sinkhorn', '21_swav', '22_multicrop']
-MODULES = ['npid', 'nce', 'pirl', 'sinkhorn', 'swav', 'multicrop']
+CHAPTERS = ['10_npid', '11_nce', '12_pirl', '13_simclr_moco', '20_sinkhorn', '21_swav', '22_multicrop']
+MODULES = ['npid', 'nce', 'pirl', 'contrast', 'sinkhorn', 'swav', 'multicrop']
 TIMEOUT = 900  # per notebook: generous, for a machine shared with training runs
 NBG_KEYS = {'grade', 'solution', 'locked', 'grade_id', 'schema_version', 'task', 'checksum'}
 
@@ -24,7 +24,7 @@ def test_assign_real_chapters(course):
         stu = json.loads((d / 'student' / f'{ch}.ipynb').read_text())
         src = ''.join(_src(c) for c in stu['cells'])
         assert 'raise NotImplementedError' in src and 'YOUR ANSWER HERE' in src and not any(m in src for m in MARKERS), ch
-        assert not re.search(r'\b(sinkhorn_loop|swav_loss_loop|update_loop|nce_loop)\b', src), ch  # no reference left to call
+        assert not re.search(r'\b(sinkhorn_loop|swav_loss_loop|update_loop|nce_loop|nt_xent_loop)\b', src), ch  # no reference left to call
         assert stu['metadata']['swav_lit_assignment'] == {'chapter': ch}
         cells = stu['cells']
         for e in man['chapters'][ch]['exercises']:
@@ -54,7 +54,17 @@ OTHER_ANSWERS = {('lib', '10_npid', 'MemoryBank.update'): 'from swav_lit.npid im
                  ('lib', '21_swav', 'swav_loss'): 'from swav_lit.swav import swav_loss',
                  ('loop', '21_swav', 'swav_loss'): 'def swav_loss(scores, codes, crops_for_assign=(0, 1), tau=0.1):\n'
                                                    '    return torch.tensor(swav_loss_loop(scores, codes, crops_for_assign, tau))',
-                 ('lib', '22_multicrop', 'crop_groups_multicrop_forward'): 'from swav_lit.multicrop import crop_groups, multicrop_forward'}
+                 ('lib', '22_multicrop', 'crop_groups_multicrop_forward'): 'from swav_lit.multicrop import crop_groups, multicrop_forward',
+                 ('lib', '13_simclr_moco', 'nt_xent'): 'from swav_lit.contrast import nt_xent'}
+# NT-Xent with exp of the raw scores: right at tau 0.1 and above, inf/inf = NaN where a score / tau passes float32's exp range
+NAIVE_NT_XENT = '''def nt_xent(z1, z2, tau=0.5, Z1=None, Z2=None, start=0):
+    Z1, Z2 = (z1 if Z1 is None else Z1), (z2 if Z2 is None else Z2)
+    b, B = len(z1), len(Z1)
+    e = (torch.cat([z1, z2]) @ torch.cat([Z1, Z2]).T / tau).exp()
+    i = torch.arange(start, start + b)
+    me, partner = torch.cat([i, i + B]), torch.cat([i + B, i])
+    e = e * (1 - F.one_hot(me, 2 * B))
+    return -(e[torch.arange(2 * b), partner] / e.sum(1)).log().mean()'''
 
 def _answer(d, ch, ex_id, source, name, dest):
     "The student's copy of `ch` with exercise `ex_id` answered by `source`."
@@ -74,6 +84,7 @@ def graded(course, tmp_path_factory):
     subs = {(w, ch): d / w / f'{ch}.ipynb' for w in ('student', 'instructor') for ch in CHAPTERS}
     subs.update({('sinkhorn', n): _answer(d, '20_sinkhorn', 'sinkhorn', s, n, t) for n, s in {'right': right, **SINKHORN_ANSWERS}.items()})
     subs.update({k: _answer(d, k[1], k[2], s, k[0], t) for k, s in OTHER_ANSWERS.items()})
+    subs['naive', '13_simclr_moco', 'nt_xent'] = _answer(d, '13_simclr_moco', 'nt_xent', NAIVE_NT_XENT, 'naive', t)
     rows = grade(list(subs.values()), man, timeout=TIMEOUT)
     assert sorted({r['submission'] for r in rows}) == sorted(map(str, subs.values()))
     return {k: [r for r in rows if r['submission'] == str(p)] for k, p in subs.items()}
@@ -104,10 +115,16 @@ def test_wrong_sinkhorn_answers_score_zero(graded):
 
 def test_other_library_answers_are_off(graded):
     "Importing the library's answer scores 0 in the other chapters too (a class method, two functions at once); so does calling the book's reference loop."
-    for (how, ch, cell), ex in zip(OTHER_ANSWERS, ('MemoryBank.update', 'swav_loss', 'swav_loss', 'crop_groups+multicrop_forward')):
+    for (how, ch, cell), ex in zip(OTHER_ANSWERS, ('MemoryBank.update', 'swav_loss', 'swav_loss', 'crop_groups+multicrop_forward', 'nt_xent')):
         r = next(r for r in graded[how, ch, cell] if r['exercise'] == ex)
         if how == 'lib': assert r['points'] == 0 and 'switched off' in r['message'], r
         else: assert r['points'] == 0 and "NameError: name 'swav_loss_loop' is not defined" in r['message'], r  # the book's reference loop is not in the course notebook
+
+def test_naive_nt_xent_loses_the_extreme_test(graded):
+    "The naive NT-Xent (exp of the raw scores) is right on tame inputs and NaN at tau 0.01: partial credit, the failing test named."
+    r = next(r for r in graded['naive', '13_simclr_moco', 'nt_xent'] if r['exercise'] == 'nt_xent')
+    assert (r['points'], r['max_points']) == (2, 3), r
+    assert r['message'].startswith('nt-xent-extreme:') and 'nt-xent-values' not in r['message'], r
 
 TOY = ['#| default_exp toy', 'md: # Toy', 'import math',
        'def double(x):\n    ### BEGIN SOLUTION hint: multiply by two\n    return 2 * x\n    ### END SOLUTION',
