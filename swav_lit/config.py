@@ -162,13 +162,13 @@ PRESETS = {
     'cifar10_simclr_cpu': dict(_CPU_CONTRAST, method='simclr', epochs=16, tau=0.5, optimizer='lars', lr=0.6, final_lr=0.0006, wd=1e-6,
                                trust_coef=0.02, lars_clip=True, lars_exclude_bn_bias=True),  # SimCLR with the SwAV recipe's LARS
     'cifar10_moco_cpu': dict(_CPU_CONTRAST, method='moco', tau=0.1, moco_m=0.99, queue_length=4096, bn_splits=8, optimizer='sgd',
-                             lr=0.06, final_lr=0.0, momentum=0.9, wd=5e-4),  # MoCo's CIFAR-10 demo (facebookresearch/moco, colab/)
-    **{f'digits_{m}': dict(method=m, data='digits', arch='small', width=16, batch_size=128, optimizer='sgd', lr=0.1,
+                             lr=0.03, final_lr=0.0, momentum=0.9, wd=5e-4),  # MoCo's CIFAR-10 demo (facebookresearch/moco, colab/): lr 0.06 at batch 512, scaled to 256
+    **{f'digits_{m}': dict(method=m, data='digits', arch='small', width=16, batch_size=128, optimizer='sgd',
                            final_lr=0.0, momentum=0.9, wd=5e-4, feat_dim=128, hidden_dim=512, size_crops=[32], n_crops=[2],
                            min_scale_crops=[0.14], max_scale_crops=[1.0], color_strength=0.5, blur_prob=0.0, knn_every=5,
                            workers=1, cpu=True, **kw)
-       for m, kw in (('simclr', dict(tau=0.5, epochs=15)),  # chapter 13's runs; MoCo drifts to ln(K+1) when longer (chapter 13)
-                     ('moco', dict(tau=0.2, moco_m=0.99, queue_length=512, bn_splits=4, epochs=5)))},
+       for m, kw in (('simclr', dict(tau=0.5, lr=0.1, epochs=15)),  # chapter 13's runs; MoCo at its reference's 0.03 per 256
+                     ('moco', dict(tau=0.2, lr=0.015, moco_m=0.99, queue_length=512, bn_splits=4, epochs=15)))},  # images (0.1: ln(K+1))
     'imagenet_simclr': dict(  # the SimCLR paper (Chen et al. 2020) and google-research/simclr's README (its command: 100 epochs)
         _IMAGENET_SWAV, method='simclr', batch_size=4096, lr=4.8, start_warmup=0.0, warmup_epochs=10, final_lr=0.0, wd=1e-6,
         lars_exclude_bn_bias=True, tau=0.1, feat_dim=128, hidden_dim=2048, n_crops=[2], size_crops=[224], min_scale_crops=[0.08],
