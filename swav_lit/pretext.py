@@ -40,21 +40,22 @@ class RotNet(Method):
 
 # %% ../nbs/14_pretext.ipynb #db5cfc9c
 @functools.lru_cache(maxsize=2)
-def _all_permutations(n:int) -> torch.Tensor:
-    "Every permutation of range(n), (n!, n) int8 in lexicographic order; built once per n (9! = 362,880 rows take about a second)."
-    return torch.tensor(list(itertools.permutations(range(n))), dtype=torch.int8)
+def _all_permutations(n:int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Every permutation of range(n), P (n!, n) int8 in lexicographic order, and `same` (n·n, n!) bool: row n·k + v marks the candidates with v at position k. Built once per n."
+    P = torch.tensor(list(itertools.permutations(range(n))), dtype=torch.int8)
+    return P, (P.T[:, None, :] == torch.arange(n, dtype=torch.int8)[None, :, None]).reshape(n * n, -1)
 
 def hamming_permutations(n:int=1000, n_patches:int=9, seed:int=0, method:str='max_avg') -> torch.Tensor:
     "(n, n_patches) long: n permutations of range(n_patches) chosen greedily (Noroozi & Favaro's Algorithm 1): the first drawn with `seed`, then each time the unchosen one farthest in Hamming distance from those chosen, on average ('max_avg', the paper's) or from the nearest ('max_min'); ties to the first in lexicographic order."
     if method not in ('max_avg', 'max_min'): raise ValueError(f"method={method!r}: use 'max_avg' or 'max_min'")
-    P = _all_permutations(n_patches)  # every candidate, lexicographic order
+    P, same = _all_permutations(n_patches)  # every candidate, lexicographic order; `same`: which candidates share a position's value
     if not 1 <= n <= len(P): raise ValueError(f'n={n}: there are {len(P)} permutations of {n_patches} patches')
-    Pt = P.T.contiguous()  # (n_patches, n!): a distance to every candidate is then a sum of n_patches rows, fast
     j = int(torch.randint(len(P), (1,), generator=torch.Generator().manual_seed(seed)))  # the first, at random
     chosen, taken = [j], torch.zeros(len(P), dtype=torch.bool)
     score = torch.zeros(len(P), dtype=torch.int32) if method == 'max_avg' else torch.full((len(P),), n_patches, dtype=torch.int32)
+    rows = torch.arange(n_patches) * n_patches
     for _ in range(n - 1):
-        d = (Pt != Pt[:, j:j + 1]).sum(0, dtype=torch.int32)  # every candidate's distance to the newest choice
+        d = n_patches - same[rows + P[j]].sum(0, dtype=torch.int32)  # every candidate's Hamming distance to the newest choice
         score = score + d if method == 'max_avg' else torch.minimum(score, d)
         taken[j] = True
         j = int(score.masked_fill(taken, -1).argmax())
