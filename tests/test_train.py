@@ -40,6 +40,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(schedule='step', lr_steps=[15, 10]), {}, 'lr_steps=[15, 10] must be increasing'),
     (dict(method='pirl', pretext='jigsaw', aug='batched'), {}, "PIRL's pretext='jigsaw' cuts its patches per image"),
     (dict(data='imagenet', aug='batched'), {}, "data='imagenet' may hold images of any size: use aug='pil'"),
+    (dict(method='jigsaw', aug='batched'), {}, "aug='batched': the jigsaw cuts its patches per image"),
+    (dict(method='jigsaw', n_perms=1), {}, 'n_perms=1 must be between 2 and 9! = 362880'),
+    (dict(method='rotation'), {}, "method='rotation' is not one of"),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
 
