@@ -62,7 +62,7 @@ def _runaway(m:nn.Module, loss:float, w0:float, lr:float) -> list[str]:
                    f'lower lr (now {lr:.3g}) or raise wd')
     return out
 
-RESUME_FIXED = ('method', 'arch', 'width', 'cifar_stem', 'data', 'n_train')  # what a resumed run must not change
+RESUME_FIXED = ('method', 'arch', 'width', 'cifar_stem', 'data', 'n_train', 'n_perms')  # what a resumed run must not change
 
 def _check_resume(old:dict, cfg:Config):
     "Refuse a resume that changes what the checkpoint's state depends on (the weights' shapes, a bank row per image): name the field."

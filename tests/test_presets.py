@@ -8,12 +8,18 @@ optimiser's groups, the schedule), not only from the config's fields:
   scale (0.2, 1), τ 0.1, 4096 negatives;
 - `cifar10_swav`: solo-learn scripts/pretrain/cifar/swav.yaml + augmentations/symmetric.yaml: LARS (η 0.02, clipped)
   lr 0.6, wd 1e-6, neither on BatchNorm and biases (`exclude_bias_n_norm: True`), crops 2x32 at scale (0.08, 1);
-- `imagenet_swav_*`: facebookresearch/swav's scripts: LARS and weight decay on every parameter."""
+- `imagenet_swav_*`: facebookresearch/swav's scripts: LARS and weight decay on every parameter;
+- `imagenet_rotnet`: VISSL's rotnet_8gpu_resnet.yaml: ResNet-50, a linear head 2048 -> 4, 224 px crops at (0.08, 1), SGD lr
+  0.1 at batch 256, x0.1 at epochs 30, 60, 90, 100 of 105, wd 1e-4 not on BatchNorm; all four rotations per image (the paper);
+- `imagenet_jigsaw`: VISSL's jigsaw_8gpu_resnet.yaml: 2,000 permutations (max average Hamming distance), per-patch Linear
+  2048 -> 1000 + BN + ReLU, 9 concatenated, Linear 9000 -> 2000, 64 px patches of 255 px crops, lr 0.1 after a 5-epoch
+  warmup from 0.025, the same steps and weight decay."""
 import pytest, torch
 import torchvision.transforms as T
 from swav_lit.config import get_config
 from swav_lit.build import build_method, make_optimizer, lr_at, LARS
 from swav_lit.pirl import Jigsaw
+from swav_lit.pretext import RotNet, JigsawNet
 
 def views_of(name, n_data=8):
     cfg = get_config(name)
@@ -67,6 +73,50 @@ def test_imagenet_swav_lars_on_every_parameter():
     opt, g = groups(cfg, m)
     assert isinstance(opt, LARS) and len(g) == 1 and g[0][0] > 0 and g[0][2] == 1e-6 and g[0][3]
     assert [crop(t).size for t in m.transform.tfms] == [(224, 224)] * 2 + [(96, 96)] * 6
+
+def test_imagenet_rotnet():
+    cfg, m = views_of('imagenet_rotnet')
+    assert isinstance(m, RotNet) and (m.head.in_features, m.head.out_features) == (2048, 4)
+    assert crop(m.transform).size == (224, 224) and crop(m.transform).scale == (0.08, 1.0)
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and g[0][0] == 0 and g[0][2] == 1e-4 and g[1][1] == 0 and g[1][2] == 0.
+    spe = 1_281_167 // 256
+    assert [round(lr_at(e * spe, cfg, spe), 8) for e in (0, 29, 30, 60, 90, 100, 104)] == [0.1, 0.1, 0.01, 0.001, 0.0001, 1e-5, 1e-5]
+    x = torch.zeros(2, 3, 224, 224); assert m.trunk(x).shape == (2, 2048)
+
+def test_imagenet_jigsaw():
+    cfg, m = views_of('imagenet_jigsaw')
+    jig = m.transform.jigsaw
+    assert isinstance(m, JigsawNet) and isinstance(jig, Jigsaw) and not jig.permute
+    assert crop(jig).size == (255, 255) and (jig.grid, jig.cell, jig.patch) == (3, 85, 64)
+    assert m.perms.shape == (2000, 9) and (m.perms.sort(1).values == torch.arange(9)).all()
+    assert (m.head.patch[0].in_features, m.head.patch[0].out_features) == (2048, 1000)
+    assert isinstance(m.head.patch[1], torch.nn.BatchNorm1d) and (m.head.fc.in_features, m.head.fc.out_features) == (9000, 2000)
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and g[0][2] == 1e-4 and g[1][2] == 0.
+    spe = 1_281_167 // 256
+    assert lr_at(0, cfg, spe) == pytest.approx(0.025) and lr_at(5 * spe - 1, cfg, spe) == pytest.approx(0.1)
+    assert [round(lr_at(e * spe, cfg, spe), 8) for e in (5, 29, 30, 60, 90, 100)] == [0.1, 0.1, 0.01, 0.001, 0.0001, 1e-5]
+
+@pytest.mark.parametrize('name,pirl', [('cifar10_rotnet_cpu', 'cifar10_pirl_cpu'), ('cifar10_jigsaw_cpu', 'cifar10_pirl_cpu'),
+                                       ('digits_rotnet', None), ('digits_jigsaw', None)])
+def test_pretext_presets(name, pirl):
+    """PIRL's foils (chapter 14): on the CIFAR-10 CPU scale, PIRL's data, trunk, views and budget, the lr of RotNet's CIFAR-10
+    config (0.1, batch 128) and VISSL's jigsaw (0.1 at 256, scaled); they validate and build."""
+    from swav_lit.config import validate
+    cfg = validate(get_config(name), world_size=1)
+    if pirl:
+        ref = get_config(pirl)
+        for k in ('data', 'arch', 'width', 'batch_size', 'epochs', 'optimizer', 'schedule', 'final_lr', 'momentum', 'wd',
+                  'size_crops', 'min_scale_crops', 'max_scale_crops', 'color_strength', 'aug'):
+            assert getattr(cfg, k) == getattr(ref, k), f'{name}: {k}={getattr(cfg, k)!r}, {pirl} has {getattr(ref, k)!r}'
+        assert cfg.lr == {'rotnet': 0.1, 'jigsaw': 0.05}[cfg.method]
+    m = build_method(cfg, 8)
+    if cfg.method == 'rotnet':
+        assert crop(m.transform).scale == (cfg.min_scale_crops[0], 1.0)
+        assert m.batch_transform(torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8), seeds=[0, 1]).shape == (2, 3, 32, 32)
+    else:
+        assert m.batch_transform is None and m.perms.shape == (100, 9) and m.transform.jigsaw.patch == 8
 
 # ---------------------------------------------------------------- CIFAR-10 on 2 CPU cores (issue 13)
 CPU_BASE = dict(data='cifar10', arch='small', width=16, cifar_stem=False, size_crops=[32], min_scale_crops=[0.2],

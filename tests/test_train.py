@@ -40,6 +40,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(schedule='step', lr_steps=[15, 10]), {}, 'lr_steps=[15, 10] must be increasing'),
     (dict(method='pirl', pretext='jigsaw', aug='batched'), {}, "PIRL's pretext='jigsaw' cuts its patches per image"),
     (dict(data='imagenet', aug='batched'), {}, "data='imagenet' may hold images of any size: use aug='pil'"),
+    (dict(method='jigsaw', aug='batched'), {}, "aug='batched': the jigsaw cuts its patches per image"),
+    (dict(method='jigsaw', n_perms=1), {}, 'n_perms=1 must be between 2 and 9! = 362880'),
+    (dict(method='rotation'), {}, "method='rotation' is not one of"),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
 
@@ -124,13 +127,14 @@ def _digits(method, out, **kw):
     else: base.update(optimizer='sgd', lr=0.03, n_neg=64, feat_dim=32, pretext='rotation')  # PIRL: the cheaper pretext
     if method == 'simclr': base.update(hidden_dim=64, tau=0.5)
     if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
+    if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
     return {**base, **kw}
 
 def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco']  # all but '-pil': batched views on the digits
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'rotnet', 'jigsaw']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):

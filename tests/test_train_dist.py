@@ -42,6 +42,9 @@ RUNS = {
     'simclr': dict(method='simclr', optimizer='sgd', lr=1.0, feat_dim=32, hidden_dim=64, tau=0.1),
     'moco': dict(method='moco', optimizer='sgd', lr=0.5, feat_dim=32, hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=128,
                  bn_splits=4),
+    # RotNet: all four rotations of each rank's images; the jigsaw: per-image (PIL) puzzles, its permutation drawn per image
+    'rotnet': dict(method='rotnet', optimizer='sgd', lr=0.5),
+    'jigsaw': dict(method='jigsaw', optimizer='sgd', lr=0.5, n_perms=20, hidden_dim=16),
 }
 
 def _args(kw):
