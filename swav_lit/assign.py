@@ -28,11 +28,18 @@ def _id_points(line:str, args:str) -> dict:
     return {'id': kv['id'], 'points': int(pts) if pts == int(pts) else pts}
 
 def grade_directive(src:str) -> dict|None:
-    "`#| grade: id=ID points=N` among the leading lines of a cell -> {'id': ID, 'points': N}; None if the cell is not graded."
+    "`#| grade: id=ID points=N [hides=swav_lit.M.NAME,...]` among the leading lines of a cell -> {'id': ID, 'points': N[, 'hides': [...]]}; None if the cell is not graded."
     for l in src.splitlines():
         if not l.strip(): continue
-        if m := _grade_re.match(l): return _id_points(l, m[1])
-        if not l.lstrip().startswith('#|'): return None
+        if not (m := _grade_re.match(l)):
+            if not l.lstrip().startswith('#|'): return None
+            continue
+        d = _id_points(l, m[1])
+        if h := re.search(r'\bhides=(\S*)', m[1]):  # another chapter's library function that answers this exercise
+            d['hides'] = h[1].split(',')
+            if bad := [n for n in d['hides'] if not re.fullmatch(r'swav_lit(\.\w+)+\.\w+', n)]:
+                raise ValueError(f'{l.strip()!r}: hides= takes swav_lit.MODULE.NAME[,...]; got {bad}')
+        return d
     return None
 
 def question_directive(src:str) -> dict|None:
@@ -67,7 +74,7 @@ def default_exp(nb:dict) -> str|None:
     return None
 
 def parse_exercises(nb:dict, name:str='notebook') -> list:
-    "Exercises of `nb`: code ones {'id', 'kind': 'code', 'cell', 'points', 'export', 'names', 'tests': [{'id', 'points', 'cell', 'source', 'hidden'}]} and questions {'id', 'kind': 'question', 'cell', 'points'}; bad markup raises ValueError."
+    "Exercises of `nb`: code ones {'id', 'kind': 'code', 'cell', 'points', 'export', 'names', 'tests': [{'id', 'points', 'cell', 'source', 'hidden'}]} (+ 'hides', the other chapters' library functions its graded cells name) and questions {'id', 'kind': 'question', 'cell', 'points'}; bad markup raises ValueError."
     exs, ids = [], set()
     def new_id(i, where):
         if i in ids: raise ValueError(f'{where}id {i!r} is used twice')
@@ -96,6 +103,7 @@ def parse_exercises(nb:dict, name:str='notebook') -> list:
             if not code: raise ValueError(f'{where}graded cell {g["id"]!r} comes before any solution region')
             code[-1]['tests'].append({**g, 'id': new_id(g['id'], where), 'cell': k, 'source': src, 'hidden': bool(hid)})
             code[-1]['points'] += g['points']
+            if g.get('hides'): code[-1]['hides'] = [*code[-1].get('hides', []), *g['hides']]
     for e in exs:
         if e['kind'] == 'code' and not e['tests']: raise ValueError(f'{name}: exercise {e["id"]!r} (cell {e["cell"]}) has no graded cell after it')
     return exs
@@ -138,7 +146,8 @@ def exercise_intro(ex:dict, src:str) -> str:
     checks = ', '.join(f"`{t['id']}` ({t['points']:g})" for t in ex['tests'])
     out = [f"### Exercise `{ex['id']}` ({ex['points']:g} points)", '',
            'Replace the `raise NotImplementedError` line' + ('s' if len(hints) > 1 else '') + ' in the next cell with your code.' +
-           (' The library exports the same code; in this notebook its version is switched off (the first code cell).' if ex.get('export') else ''), '',
+           (' The library exports the same code; in this notebook its version is switched off (the first code cell).' if ex.get('export') else '') +
+           ''.join(f' The library\'s `{h}` does the same; it is switched off here too.' for h in ex.get('hides', ())), '',
            '**What to write:** ' + '; '.join(_signature(lines, n) for n in ex['names']) if ex['names'] else '**What to write:** the marked lines.', '',
            f"**Checks you can run:** the graded cells after it, {checks}" + ('; the grader adds hidden tests (other shapes, extreme inputs).' if hidden else '.'), '']
     out += [f'**Hint:** {h}' for h in dict.fromkeys(hints)]
@@ -160,9 +169,11 @@ def _md(src, meta=None): return {'cell_type': 'markdown', 'metadata': {'nbgrader
 def _code(src, meta=None): return {'cell_type': 'code', 'metadata': {'nbgrader': meta} if meta else {}, 'execution_count': None, 'outputs': [], 'source': src}
 
 def guard_source(module:str|None, exs:list) -> str|None:
-    "The locked first code cell: the library's answers to this chapter's exercises switched off."
-    calls = [f'hide_answers({module!r}, {e["names"]!r}, {e["id"]!r})' for e in exs if e['kind'] == 'code' and e.get('export') and e['names']]
-    if not (module and calls): return None
+    "The locked first code cell: the library's answers to this chapter's exercises switched off (`module`'s own, and those a graded cell names in `hides=`)."
+    calls = [f'hide_answers({module!r}, {e["names"]!r}, {e["id"]!r})' for e in exs
+             if module and e['kind'] == 'code' and e.get('export') and e['names']]
+    calls += [f'hide_answers({m!r}, [{n!r}], {e["id"]!r})' for e in exs for m, n in (h.rsplit('.', 1) for h in e.get('hides', ()))]
+    if not calls: return None
     return '\n'.join(["# Locked: the library's own answers to this notebook's exercises are switched off (chapter 09).",
                       'from swav_lit.exercises import hide_answers', *calls])
 

@@ -9,15 +9,16 @@ import torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from .core import default_device, l2norm
+import torchvision.transforms as T
+from .core import default_device, l2norm, set_seed
 from .data import SSLDataset, DIGITS_STATS, IMAGENET_STATS, targets_of
-from .augment import eval_transform, view_transform, ViewBatch
+from .augment import eval_transform, view_transform, ViewBatch, BatchViews
 from .models import embed
 
 # %% auto #0
-__all__ = ['Method', 'to_device', 'train_step', 'fit', 'plot_history', 'Supervised', 'knn_predict', 'knn_top1', 'knn_accuracy',
-           'knn_features', 'knn_ks', 'knn_monitor', 'features', 'fit_logreg', 'linear_probe_features', 'frozen_probes',
-           'pixel_features', 'probe_features', 'probe_row', 'accuracy_table', 'show_table']
+__all__ = ['Method', 'to_device', 'train_step', 'fit', 'plot_history', 'Supervised', 'short_run', 'knn_predict', 'knn_top1',
+           'knn_accuracy', 'knn_features', 'knn_ks', 'knn_monitor', 'features', 'fit_logreg', 'linear_probe_features',
+           'frozen_probes', 'pixel_features', 'probe_features', 'probe_row', 'accuracy_table', 'show_table']
 
 # %% ../nbs/05_loop.ipynb #1e251f61
 class Method(nn.Module):
@@ -120,6 +121,18 @@ class Supervised(Method):
         "views (B,3,H,W), one augmented view per image; index (B,) -> (cross-entropy, logs)."
         logits, y = self.fc(self.trunk(views)), self.labels[index]
         return F.cross_entropy(logits, y), {'train_acc': (logits.argmax(1) == y).float().mean().item()}
+
+# %% ../nbs/05_loop.ipynb #c0b91ea4
+def short_run(method:Method, ds, epochs:int=5, lr:float=0.1, batch_size:int=128, wd:float=5e-4, batched:bool=True,
+              seed:int=0, progress:bool=False) -> tuple[list[dict], float]:
+    "Train `method` on the PIL data set `ds` (items (image, label)): `batched` views by its `batch_transform` (else per image by its `transform`), SGD (momentum 0.9, weight decay `wd`), lr cosine to 0 over all steps, on the CPU; -> (`fit`'s history, seconds)."
+    set_seed(seed)  # the shuffling, and the views of an unbatched method
+    dl = DataLoader(SSLDataset(ds, T.PILToTensor() if batched else method.transform), batch_size=batch_size, shuffle=True,
+                    drop_last=True, collate_fn=BatchViews(method.batch_transform) if batched else None)
+    opt = torch.optim.SGD([p for p in method.parameters() if p.requires_grad], lr=lr, momentum=0.9, weight_decay=wd)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * len(dl))
+    t = time.time(); hist = fit(method, dl, epochs=epochs, opt=opt, sched=sched, device='cpu', progress=progress)
+    return hist, time.time() - t
 
 # %% ../nbs/05_loop.ipynb #252248fc
 @torch.no_grad()

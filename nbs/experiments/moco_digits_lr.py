@@ -7,13 +7,10 @@ Each argument is the keyword arguments of one run; each run prints its mean loss
 similarity q.k of its first and last epoch, and the held-out kNN (k=20) and quick linear probe of its trunk.
 Output of the committed run: moco_digits_lr.txt (about 30 s a run on one thread).
 """
-import copy, time, sys, torch
-import torchvision.transforms as T
-from torch.utils.data import DataLoader
-from swav_lit.core import set_seed, l2norm
-from swav_lit.data import Digits, DIGITS_STATS, SSLDataset
-from swav_lit.augment import BatchViews
-from swav_lit.loop import fit, accuracy_table
+import copy, sys, torch
+from swav_lit.core import set_seed
+from swav_lit.data import Digits, DIGITS_STATS
+from swav_lit.loop import short_run, accuracy_table
 from swav_lit.models import SmallConvNet, MLPHead
 from swav_lit.contrast import MoCo
 torch.set_num_threads(1)
@@ -25,11 +22,7 @@ def run(name, epochs=15, lr=0.1, head_bn=False, wd=5e-4, **kw):
     trunk = copy.deepcopy(rand)
     head = MLPHead(trunk.dim, 256, 128, bn=head_bn)
     m = MoCo(trunk, head, **args, **VIEWS)
-    set_seed(0)
-    dl = DataLoader(SSLDataset(dtr, T.PILToTensor()), batch_size=128, shuffle=True, drop_last=True, collate_fn=BatchViews(m.batch_transform))
-    opt = torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=lr, momentum=0.9, weight_decay=wd)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * len(dl))
-    h = fit(m, dl, epochs=epochs, opt=opt, sched=sched, device='cpu', progress=False)
+    h, _ = short_run(m, dtr, epochs, lr, wd=wd)  # chapter 05's recipe, as chapter 13's runs
     tab = accuracy_table({'t': m.trunk}, dtr, dte)['t']
     per_ep = [sum(r['loss'] for r in h if r['epoch'] == e) / sum(1 for r in h if r['epoch'] == e) for e in range(epochs)]
     ps = [sum(r['pos_sim'] for r in h if r['epoch'] == e) / sum(1 for r in h if r['epoch'] == e) for e in range(epochs)]
