@@ -99,10 +99,12 @@ PRESETS = {
     # and views (32 px at (0.2, 1), colour 0.5, no blur: BYOL's view 1 blur is off at 32 px, as solo-learn's CIFAR configs),
     # solo-learn's cifar/byol.yaml optimiser (LARS lr 1.0 at batch 256, eta 0.02, clipped, wd 1e-5, tau 0.99)
     'digits_byol': dict(_DIGITS, method='byol', batch_size=128, feat_dim=64, hidden_dim=256, min_scale_crops=[0.14], epochs=15,
-                        byol_tau=0.99, byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),
+                        byol_tau=0.99, byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),  # measured (seed 0, 2 loaded cores,
+                        # 269 s): kNN 0.856 / linear 0.972, random init 0.847 / 0.947
     'cifar10_byol_cpu': dict(_CPU_CONTRAST, method='byol', epochs=11, optimizer='lars', lr=1.0, final_lr=0.0, warmup_epochs=1,
                              wd=1e-5, trust_coef=0.02, lars_clip=True, lars_exclude_bn_bias=True, byol_tau=0.99,
-                             byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),
+                             byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),  # measured beside other work: 24 min at 375 img/s
+                             # (435-521 img/s per epoch), kNN 0.491 (k=20) / linear 0.510; SimCLR's 16 epochs: 0.573 / 0.600
     'imagenet_byol': dict(  # Grill et al. 2020 (Sec. 3.3, App. B, C) and deepmind-research/byol configs/byol.py (1000 epochs:
         # base lr 0.2 x 4096/256, wd 1.5e-6, base_target_ema 0.996); LARS eta 1e-3 without biases and BN, 10 warmup epochs, cosine
         _IMAGENET_SWAV, method='byol', epochs=1000, batch_size=4096, lr=0.2 * 4096 / 256, start_warmup=0.0, warmup_epochs=10,
