@@ -19,9 +19,9 @@ __all__ = ['TRIES', 'color_distortion', 'RandomGaussianBlur', 'view_transform', 
            'BatchViews']
 
 # %% ../nbs/02_augment.ipynb #8f617557
-def color_distortion(s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2) -> T.Compose:
-    "SimCLR/SwAV colour distortion of strength `s`: jitter (0.8s,0.8s,0.8s,0.2s) w.p. `p_jitter`, grayscale w.p. `p_gray`."
-    return T.Compose([T.RandomApply([T.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=p_jitter),
+def color_distortion(s:float=1.0, p_jitter:float=0.8, p_gray:float=0.2, jitter=None) -> T.Compose:
+    "SimCLR/SwAV colour distortion of strength `s`: jitter (0.8s,0.8s,0.8s,0.2s) w.p. `p_jitter`, grayscale w.p. `p_gray`; `jitter`: (brightness, contrast, saturation, hue) in place of those."
+    return T.Compose([T.RandomApply([T.ColorJitter(*(jitter or (0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)))], p=p_jitter),
                       T.RandomGrayscale(p=p_gray)])
 
 # %% ../nbs/02_augment.ipynb #a2e80330
@@ -35,10 +35,11 @@ class RandomGaussianBlur:
 
 # %% ../nbs/02_augment.ipynb #6218c886
 def view_transform(size:int=224, scale=(0.14, 1.0), color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0),
-                   p_flip:float=0.5, stats=IMAGENET_STATS) -> T.Compose:
-    "One augmented view of a PIL image -> normalised tensor (3,`size`,`size`): colour distortion of strength `color_strength`, blur w.p. `blur_prob`."
+                   p_flip:float=0.5, stats=IMAGENET_STATS, solarize_prob:float=0., jitter=None) -> T.Compose:
+    "One augmented view of a PIL image -> normalised tensor (3,`size`,`size`): colour distortion of strength `color_strength` (or `jitter`), blur w.p. `blur_prob`, then solarization w.p. `solarize_prob` (BYOL's)."
+    sol = [T.RandomSolarize(128, solarize_prob)] if solarize_prob else []  # uint8 >= 128 -> 255-x: x >= 0.5 -> 1-x; none: no draw
     return T.Compose([T.RandomResizedCrop(size, scale=scale), T.RandomHorizontalFlip(p_flip),
-                      color_distortion(color_strength), RandomGaussianBlur(blur_prob, sigma),
+                      color_distortion(color_strength, jitter=jitter), RandomGaussianBlur(blur_prob, sigma), *sol,
                       T.ToTensor(), T.Normalize(*stats)])
 
 def eval_transform(stats=DIGITS_STATS, resize:int=0, crop:int=0) -> T.Compose:
@@ -146,17 +147,19 @@ def check_crop_lists(size_crops, n_crops, min_scale_crops, max_scale_crops):
 class MultiCropBatch:
     "Multi-crop views of a batch: uint8 images (B,3,H,W) -> list of sum(`n_crops`) crops (B,3,s,s), large first, each a `view_transform`."
     def __init__(self, size_crops=(224, 96), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14),
-                 color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0), p_flip:float=0.5, stats=IMAGENET_STATS):
+                 color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0), p_flip:float=0.5, stats=IMAGENET_STATS,
+                 solarize_prob:float=0., jitter=None):
         check_crop_lists(size_crops, n_crops, min_scale_crops, max_scale_crops)
         self.size_crops, self.n_crops, self.min_scale_crops, self.max_scale_crops = size_crops, n_crops, min_scale_crops, max_scale_crops
         self.color_strength, self.blur_prob, self.sigma, self.p_flip = color_strength, blur_prob, sigma, p_flip
+        self.solarize_prob, self.jitter = solarize_prob, jitter
         self.mean, self.std = (torch.tensor(v)[None, :, None, None] for v in stats)
 
     def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> list:
         "x: uint8 (B,3,H,W); `seeds`: one per image, each image's draws from its own generator (else torch's)."
         B, _, H, W = x.shape
         b = 2 * TRIES + 2                                        # the box's uniforms; then flip 1, colour 10, blur 2
-        n_all, per = sum(self.n_crops), b + 1 + 10 + 2
+        n_all, per = sum(self.n_crops), b + 1 + 10 + 2 + (self.solarize_prob > 0)  # (+ solarize 1: no draw when off)
         U = torch.rand(B, n_all, per) if seeds is None else \
             torch.stack([torch.rand(n_all, per, generator=torch.Generator().manual_seed(s)) for s in seeds])
         x, crops, k = x.float() / 255, [], 0
@@ -166,8 +169,10 @@ class MultiCropBatch:
             # all n×B crops of this resolution in one call: each output pixel averages ceil(box/size)² bilinear samples
             c = roi_align(x, boxes, size, 1.0, -1, aligned=True)   # (n*B,3,size,size), crop-major
             c = torch.where((u[:, b] < self.p_flip)[:, None, None, None], c.flip(-1), c)
-            c = batch_color_distortion(c, self.color_strength, u=u[:, b + 1:b + 11])
-            if self.blur_prob > 0: c = batch_gaussian_blur(c, self.blur_prob, self.sigma, u=u[:, b + 11:])
+            c = batch_color_distortion(c, self.color_strength, u=u[:, b + 1:b + 11], jitter=self.jitter)
+            if self.blur_prob > 0: c = batch_gaussian_blur(c, self.blur_prob, self.sigma, u=u[:, b + 11:b + 13])
+            if self.solarize_prob > 0:                           # BYOL's solarization: x >= 0.5 -> 1 - x
+                c = torch.where((u[:, b + 13] < self.solarize_prob)[:, None, None, None] & (c >= 0.5), 1 - c, c)
             crops += list(((c - self.mean) / self.std).split(B))
         return crops
 

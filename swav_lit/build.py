@@ -21,6 +21,7 @@ from .pirl import PIRL
 from .augment import BatchViews
 from .multicrop import MultiCropSwAV
 from .contrast import SimCLR, MoCo
+from .byol import BYOL
 from .pretext import RotNet, JigsawNet
 from .config import Config, ConfigError
 
@@ -144,7 +145,7 @@ def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
         trunk = SmallConvNet(tuple(cfg.width * 2**i for i in range(4))) if cfg.arch == 'small' else make_trunk(cfg.arch, cfg.cifar_stem)
     return strip_bn(trunk) if cfg.norm == 'none' else trunk
 
-METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'swav': MultiCropSwAV,
+METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'swav': MultiCropSwAV,
            'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
 
 def method_args(ctor, cfg:Config) -> dict:

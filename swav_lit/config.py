@@ -21,7 +21,7 @@ class ConfigError(ValueError):
 class Config:
     "Every knob of a run. Defaults: SwAV on the digits; `PRESETS` holds the named runs; `validate` checks them."
     name: str = 'digits_swav'
-    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'rotnet' | 'jigsaw' | 'supervised' (the baseline: labels)
+    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'byol' | 'rotnet' | 'jigsaw' | 'supervised' (the baseline: labels)
     # data and trunk
     data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet' | 'folder' (your own: data_root/train/<class>/*.png)
     data_root: str = ''                  # '' = the default place of `data` (imagenet and folder need it: train/ plus val/ or test/)
@@ -85,6 +85,10 @@ class Config:
     n_perms: int = 1000                  # jigsaw: the N fixed permutations it classifies (max-average Hamming distance, seed 0)
     moco_m: float = 0.999                # MoCo: the key encoder's EMA momentum (and tau, queue_length, feat_dim, hidden_dim above)
     bn_splits: int = 1                   # MoCo's shuffling BN: BatchNorm groups over the global batch (a multiple of world_size)
+    # BYOL (and feat_dim, hidden_dim above: its projector's and predictor's widths)
+    byol_tau: float = 0.996              # the target's EMA rate at step 0, rising to 1 along a cosine over the run
+    byol_blur: list[float] = field(default_factory=lambda: [1.0, 0.1])      # Gaussian blur probability of view 1, view 2
+    byol_solarize: list[float] = field(default_factory=lambda: [0.0, 0.2])  # solarization probability of view 1, view 2
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -105,7 +109,7 @@ SUPERVISED_REFERENCE = {
                     'linear probe': 0.967, 'source': 'measured on this project: seed 0, 15 epochs, 2 CPU cores'},
     **{p: dict(command='swav_lit_train --config cifar10_supervised_cpu', **{'kNN k=20': 0.671, 'kNN k=200': 0.655, 'linear probe': 0.699},
                source='chapter 40: cifar10_supervised_cpu, seed 0, 15 epochs at batch 128, all 50,000/10,000 images')
-       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu')},
+       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu')},
 }
 _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_size', 'size_crops', 'seed')
 
@@ -121,7 +125,7 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'rotnet', 'jigsaw', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
@@ -168,6 +172,9 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(0 <= c.momentum < 1, f'momentum={c.momentum} must be in [0, 1)')
     need(0 <= c.bank_momentum < 1, f'bank_momentum={c.bank_momentum} must be in [0, 1)')
     need(0 <= c.moco_m < 1, f'moco_m={c.moco_m} must be in [0, 1), e.g. 0.999')
+    need(0 <= c.byol_tau <= 1, f'byol_tau={c.byol_tau} must be in [0, 1], e.g. 0.996')
+    need(len(c.byol_blur) == 2 and len(c.byol_solarize) == 2 and all(0 <= p <= 1 for p in c.byol_blur + c.byol_solarize),
+         f'byol_blur={c.byol_blur}, byol_solarize={c.byol_solarize}: one probability in [0, 1] per view, e.g. [1.0, 0.1] and [0.0, 0.2]')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     need(2 <= c.n_perms <= math.factorial(9), f'n_perms={c.n_perms} must be between 2 and 9! = 362880, e.g. 100 or 1000')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')
@@ -193,7 +200,7 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         need(sum(c.n_crops) >= 2, f'n_crops={c.n_crops}: SwAV needs at least 2 views')
         need(len(c.crops_for_assign) >= 1 and all(0 <= i < c.n_crops[0] for i in c.crops_for_assign),
              f'crops_for_assign={c.crops_for_assign} must index the large crops: 0..{c.n_crops[0] - 1}')
-    if c.method in ('simclr', 'moco'):
+    if c.method in ('simclr', 'moco', 'byol'):
         need(len(c.size_crops) == 1, f'size_crops={c.size_crops}: {c.method} takes two views of one resolution, e.g. '
              '--size_crops 32 --n_crops 2 --min_scale_crops 0.2 --max_scale_crops 1.0')
     if c.method == 'moco':
@@ -262,9 +269,9 @@ def show_config(cfg:Config, file=None):
         print('  ' + ''.join(s.ljust(w) if len(s) < w - 1 else s + '  ' for s in items[i:i + 3]).rstrip(), file=file)
 
 def resolve_norm(cfg:Config, world:int, cuda:bool) -> str:
-    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV and SimCLR on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
+    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV, SimCLR and BYOL on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
     if cfg.norm != 'auto': return cfg.norm
-    return 'syncbn' if cfg.method in ('swav', 'simclr') and world > 1 and cuda else 'bn'
+    return 'syncbn' if cfg.method in ('swav', 'simclr', 'byol') and world > 1 and cuda else 'bn'
 
 # %% ../nbs/30a_config.ipynb #7265b1f3
 def parse_overrides(args:list[str]) -> dict:

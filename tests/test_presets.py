@@ -118,6 +118,34 @@ def test_pretext_presets(name, pirl):
     else:
         assert m.batch_transform is None and m.perms.shape == (100, 9) and m.transform.jigsaw.patch == 8
 
+def test_imagenet_byol():
+    """Grill et al. 2020 and deepmind-research/byol: ResNet-50, projector and predictor 4096 -> 256 with BN, the target an
+    EMA from 0.996, views with blur 1.0/0.1 and solarization 0.0/0.2 and jitter (0.4, 0.4, 0.2, 0.1) at scale (0.08, 1),
+    LARS (eta 1e-3) lr 0.2 x 4096/256 with 10 warmup epochs and a cosine over 1000, wd 1.5e-6, neither on biases and BN."""
+    from swav_lit.byol import BYOL
+    cfg, m = views_of('imagenet_byol', n_data=1_281_167)
+    assert isinstance(m, BYOL) and m.base_tau == 0.996 and m.total_steps == 1000 * (1_281_167 // 4096)
+    for head, d in ((m.projector, 2048), (m.predictor, 256)):
+        lin1, bn, _, lin2 = head.net
+        assert (lin1.in_features, lin1.out_features, lin2.out_features) == (d, 4096, 256) and isinstance(bn, torch.nn.BatchNorm1d)
+    v1, v2 = m.transform.tfms
+    assert [crop(t).size for t in (v1, v2)] == [(224, 224)] * 2 and crop(v1).scale == (0.08, 1.0)
+    assert [t.transforms[3].p for t in (v1, v2)] == [1.0, 0.1]
+    assert [t.transforms[4].p for t in (v2,)] == [0.2] and type(v1.transforms[4]) is T.ToTensor
+    assert v1.transforms[2].transforms[0].transforms[0].saturation == (0.8, 1.2)
+    opt, g = groups(cfg, m)
+    assert isinstance(opt, LARS) and opt.trust_coef == 1e-3 and g[0][0] == 0 and g[0][2] == 1.5e-6 and g[1][1] == 0 and g[1][2] == 0. and not g[1][3]
+    spe = 1_281_167 // 4096
+    assert lr_at(10 * spe - 1, cfg, spe) == pytest.approx(3.2) and lr_at(1000 * spe, cfg, spe) == pytest.approx(0.)
+    assert m.tau(0) == pytest.approx(0.996) and m.tau(m.total_steps // 2) == pytest.approx(0.998) and m.tau(m.total_steps) == 1.
+
+def test_digits_byol():
+    from swav_lit.config import validate
+    cfg = validate(get_config('digits_byol'), world_size=1)
+    m = build_method(cfg, 1437)
+    assert m.total_steps == 15 * (1437 // 128) and m.base_tau == 0.99
+    assert [(v.blur_prob, v.solarize_prob) for v in (m.batch_transform.v1, m.batch_transform.v2)] == [(0., 0.), (0., 0.2)]
+
 # ---------------------------------------------------------------- CIFAR-10 on 2 CPU cores (issue 13)
 CPU_BASE = dict(data='cifar10', arch='small', width=16, cifar_stem=False, size_crops=[32], min_scale_crops=[0.2],
                 max_scale_crops=[1.0], color_strength=0.5, blur_prob=0.0, workers=1, cpu=True, knn_every=2, aug='auto')
@@ -133,6 +161,10 @@ CPU_PRESETS = {
     'cifar10_npid_cpu': CPU_NPID,
     'cifar10_pirl_cpu': dict(CPU_NPID, method='pirl', nce_loss='pirl', nce_tau=0.07, pirl_lambda=0.5, pretext='rotation', epochs=8),
     'cifar10_supervised_cpu': dict(CPU_NPID, method='supervised', lr=0.05, epochs=15),
+    # BYOL: cifar10_simclr_cpu's data, trunk, views and widths; solo-learn's cifar/byol.yaml optimiser and tau
+    'cifar10_byol_cpu': dict(CPU_BASE, method='byol', batch_size=256, feat_dim=128, hidden_dim=512, epochs=11, optimizer='lars',
+                             lr=1.0, final_lr=0.0, warmup_epochs=1, wd=1e-5, trust_coef=0.02, lars_clip=True,
+                             lars_exclude_bn_bias=True, byol_tau=0.99, byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),
 }
 
 @pytest.mark.parametrize('name', list(CPU_PRESETS))

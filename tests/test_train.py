@@ -20,7 +20,7 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(lr='fast'), {}, "lr='fast' is not a float"),
     (dict(cpu='maybe'), {}, 'use true or false'),
     (dict(size_crops='big'), {}, "size_crops='big' is not an int"),
-    (dict(method='byol'), {}, "method='byol' is not one of"),
+    (dict(method='dino'), {}, "method='dino' is not one of"),
     (dict(epochs=0), {}, 'epochs=0 must be at least 1'),
     (dict(lr=-0.1), {}, 'lr=-0.1 must be > 0'),
     (dict(momentum=1.0), {}, 'momentum=1.0 must be in [0, 1)'),
@@ -43,6 +43,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='jigsaw', aug='batched'), {}, "aug='batched': the jigsaw cuts its patches per image"),
     (dict(method='jigsaw', n_perms=1), {}, 'n_perms=1 must be between 2 and 9! = 362880'),
     (dict(method='rotation'), {}, "method='rotation' is not one of"),
+    (dict(method='byol', byol_tau=1.5), {}, 'byol_tau=1.5 must be in [0, 1]'),
+    (dict(method='byol', byol_blur=[1.0]), {}, 'one probability in [0, 1] per view'),
+    (dict(method='byol', n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'byol takes two views of one resolution'),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
 
@@ -127,6 +130,7 @@ def _digits(method, out, **kw):
     else: base.update(optimizer='sgd', lr=0.03, n_neg=64, feat_dim=32, pretext='rotation')  # PIRL: the cheaper pretext
     if method == 'simclr': base.update(hidden_dim=64, tau=0.5)
     if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
+    if method == 'byol': base.update(hidden_dim=64, byol_tau=0.9, byol_blur=[1.0, 0.1])  # the EMA moves visibly; both blurs drawn
     if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
     return {**base, **kw}
 
@@ -134,7 +138,7 @@ def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'rotnet', 'jigsaw']  # batched views on the digits, but '-pil' and the jigsaw
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):

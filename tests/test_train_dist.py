@@ -42,6 +42,8 @@ RUNS = {
     'simclr': dict(method='simclr', optimizer='sgd', lr=1.0, feat_dim=32, hidden_dim=64, tau=0.1),
     'moco': dict(method='moco', optimizer='sgd', lr=0.5, feat_dim=32, hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=128,
                  bn_splits=4),
+    # BYOL: the target an EMA of the DDP-averaged online weights, the same on both ranks (tau 0.9: it moves visibly)
+    'byol': dict(method='byol', optimizer='sgd', lr=0.5, feat_dim=32, hidden_dim=64, byol_tau=0.9),
     # RotNet: all four rotations of each rank's images; the jigsaw: per-image (PIL) puzzles, its permutation drawn per image
     'rotnet': dict(method='rotnet', optimizer='sgd', lr=0.5),
     'jigsaw': dict(method='jigsaw', optimizer='sgd', lr=0.5, n_perms=20, hidden_dim=16),
