@@ -88,7 +88,7 @@ class CMC(BankMethod):
     """CMC (Tian et al. 2019) with L and ab as its two views: `trunk` a `LabTrunk`, one linear head per view to a unit
     `feat_dim` feature, two memory banks and two NCE criteria; z_L is contrasted with the ab bank and z_ab with the L bank."""
     def __init__(self, trunk:LabTrunk, n_data:int, feat_dim:int=128, n_neg:int=16384, nce_tau:float=0.07,
-                 bank_momentum:float=0.5, nce_loss:str|nn.Module='npid', fill_bank:bool=True, size_crops=(224,),
+                 bank_momentum:float=0.5, nce_loss:str|nn.Module='npid', fill_bank:bool=False, size_crops=(224,),
                  min_scale_crops=(0.2,), max_scale_crops=(1.0,), stats=IMAGENET_STATS, p_flip:float=0.5):
         super().__init__()
         if not isinstance(trunk, LabTrunk): raise TypeError(f'CMC needs a LabTrunk (two encoders, L and ab), not a {type(trunk).__name__}')
