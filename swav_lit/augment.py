@@ -148,11 +148,12 @@ class MultiCropBatch:
     "Multi-crop views of a batch: uint8 images (B,3,H,W) -> list of sum(`n_crops`) crops (B,3,s,s), large first, each a `view_transform`."
     def __init__(self, size_crops=(224, 96), n_crops=(2, 6), min_scale_crops=(0.14, 0.05), max_scale_crops=(1., 0.14),
                  color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0), p_flip:float=0.5, stats=IMAGENET_STATS,
-                 solarize_prob:float=0., jitter=None):
+                 solarize_prob:float=0., jitter=None, p_gray:float=0.2):
         check_crop_lists(size_crops, n_crops, min_scale_crops, max_scale_crops)
         self.size_crops, self.n_crops, self.min_scale_crops, self.max_scale_crops = size_crops, n_crops, min_scale_crops, max_scale_crops
         self.color_strength, self.blur_prob, self.sigma, self.p_flip = color_strength, blur_prob, sigma, p_flip
         self.solarize_prob, self.jitter = solarize_prob, jitter
+        self.p_gray = p_gray  # 0 with color_strength 0: no colour change at all (CMC's views)
         self.mean, self.std = (torch.tensor(v)[None, :, None, None] for v in stats)
 
     def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> list:
@@ -169,7 +170,8 @@ class MultiCropBatch:
             # all n×B crops of this resolution in one call: each output pixel averages ceil(box/size)² bilinear samples
             c = roi_align(x, boxes, size, 1.0, -1, aligned=True)   # (n*B,3,size,size), crop-major
             c = torch.where((u[:, b] < self.p_flip)[:, None, None, None], c.flip(-1), c)
-            c = batch_color_distortion(c, self.color_strength, u=u[:, b + 1:b + 11], jitter=self.jitter)
+            if self.color_strength > 0 or self.p_gray > 0 or self.jitter:
+                c = batch_color_distortion(c, self.color_strength, p_gray=self.p_gray, u=u[:, b + 1:b + 11], jitter=self.jitter)
             if self.blur_prob > 0: c = batch_gaussian_blur(c, self.blur_prob, self.sigma, u=u[:, b + 11:b + 13])
             if self.solarize_prob > 0:                           # BYOL's solarization: x >= 0.5 -> 1 - x
                 c = torch.where((u[:, b + 13] < self.solarize_prob)[:, None, None, None] & (c >= 0.5), 1 - c, c)
@@ -181,8 +183,8 @@ class MultiCropBatch:
 class ViewBatch(MultiCropBatch):
     "`view_transform` on a batch: uint8 images (B,3,H,W) -> one view per image (B,3,`size`,`size`); `MultiCropBatch` of one crop."
     def __init__(self, size:int=224, scale=(0.14, 1.0), color_strength:float=1.0, blur_prob:float=0.5, sigma=(0.1, 2.0),
-                 p_flip:float=0.5, stats=IMAGENET_STATS):
-        super().__init__((size,), (1,), (scale[0],), (scale[1],), color_strength, blur_prob, sigma, p_flip, stats)
+                 p_flip:float=0.5, stats=IMAGENET_STATS, p_gray:float=0.2):
+        super().__init__((size,), (1,), (scale[0],), (scale[1],), color_strength, blur_prob, sigma, p_flip, stats, p_gray=p_gray)
     def __call__(self, x:torch.Tensor, seeds:list[int]|None=None) -> torch.Tensor: return super().__call__(x, seeds)[0]
     def __repr__(self): return f'ViewBatch({self.size_crops[0]} px)'
 

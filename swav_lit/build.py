@@ -23,6 +23,7 @@ from .multicrop import MultiCropSwAV
 from .contrast import SimCLR, MoCo
 from .byol import BYOL
 from .pretext import RotNet, JigsawNet
+from .cmc import CMC, LabTrunk
 from .config import Config, ConfigError
 
 # %% auto #0
@@ -141,12 +142,13 @@ def strip_bn(m:nn.Module) -> nn.Module:
 
 def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
     "The trunk of `cfg` at random init from `seed` (default `cfg.seed`): (B,3,H,W) -> (B, trunk.dim)."
-    with rng_scope(cfg.seed if seed is None else seed):
-        trunk = SmallConvNet(tuple(cfg.width * 2**i for i in range(4))) if cfg.arch == 'small' else make_trunk(cfg.arch, cfg.cifar_stem)
+    enc = lambda c: SmallConvNet(tuple(cfg.width * 2**i for i in range(4)), c) if cfg.arch == 'small' else make_trunk(cfg.arch, cfg.cifar_stem, c)
+    with rng_scope(cfg.seed if seed is None else seed):  # CMC: an encoder for L and one for ab behind one RGB input (chapter 15)
+        trunk = LabTrunk(enc(1), enc(2), data_stats(cfg)) if cfg.method == 'cmc' else enc(3)
     return strip_bn(trunk) if cfg.norm == 'none' else trunk
 
-METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'swav': MultiCropSwAV,
-           'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
+METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'cmc': CMC,
+           'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
 
 def method_args(ctor, cfg:Config) -> dict:
     "The fields of `cfg` that `ctor` takes, by name: one name per knob from the Config to the constructor."

@@ -73,7 +73,7 @@ class Config:
                                          # (batched where the method has it, for equal-size images: digits, cifar10, stl10)
     channels_last: bool = True           # the network's 4-d weights in channels-last memory (faster convolutions)
     compile: bool = False                # torch.compile the trunk (in place: checkpoints unchanged); pays off on GPUs
-    # NPID and PIRL
+    # NPID, PIRL and CMC (CMC: two banks, one NCE criterion per view, on these knobs)
     n_neg: int = 4096
     nce_tau: float = 0.07
     bank_momentum: float = 0.5
@@ -125,7 +125,7 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'cmc', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))

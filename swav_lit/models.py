@@ -14,13 +14,16 @@ __all__ = ['resnet_trunk', 'SmallConvNet', 'make_trunk', 'LinearHead', 'MLPHead'
 # %% ../nbs/03_models.ipynb #8491f2a6
 _RESNETS = {'resnet18': 512, 'resnet34': 512, 'resnet50': 2048, 'resnet101': 2048}
 
-def resnet_trunk(arch:str='resnet18', cifar_stem:bool=False) -> nn.Module:
-    "torchvision `arch`, random init, fc removed: (B,3,H,W) -> (B,d), d=512 (18/34) or 2048 (50/101); `.dim` holds d."
+def resnet_trunk(arch:str='resnet18', cifar_stem:bool=False, in_channels:int=3) -> nn.Module:
+    "torchvision `arch`, random init, fc removed: (B,`in_channels`,H,W) -> (B,d), d=512 (18/34) or 2048 (50/101); `.dim` holds d."
     if arch not in _RESNETS: raise ValueError(f"arch={arch!r} is not a known trunk: use one of {list(_RESNETS)}")
     m = getattr(torchvision.models, arch)(weights=None)
     if cifar_stem:
-        m.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+        m.conv1 = nn.Conv2d(in_channels, 64, kernel_size=3, stride=1, padding=1, bias=False)
         m.maxpool = nn.Identity()
+    elif in_channels != 3:  # another input (CMC's L or ab channels): the same 7x7 stem, torchvision's init
+        m.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        nn.init.kaiming_normal_(m.conv1.weight, mode='fan_out', nonlinearity='relu')
     m.fc = nn.Identity()
     m.dim = _RESNETS[arch]
     return m
@@ -29,17 +32,17 @@ def resnet_trunk(arch:str='resnet18', cifar_stem:bool=False) -> nn.Module:
 def _cbr(ci, co, stride): return [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU(inplace=True)]
 
 class SmallConvNet(nn.Sequential):
-    "Four conv-BN-ReLU blocks + global average pool: (B,3,H,W) -> (B,`widths[-1]`) for any H,W >= 8."
-    def __init__(self, widths=(32, 64, 128, 256)):
-        layers, ci = [], 3
+    "Four conv-BN-ReLU blocks + global average pool: (B,`in_channels`,H,W) -> (B,`widths[-1]`) for any H,W >= 8."
+    def __init__(self, widths=(32, 64, 128, 256), in_channels:int=3):
+        layers, ci = [], in_channels
         for i, w in enumerate(widths): layers += _cbr(ci, w, 1 if i == 0 else 2); ci = w
         super().__init__(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.dim = widths[-1]
 
 # %% ../nbs/03_models.ipynb #37705b9d
-def make_trunk(arch:str='small', cifar_stem:bool=False) -> nn.Module:
-    "Trunk by name: 'small' (`SmallConvNet`) or a ResNet name; has `.dim`."
-    return SmallConvNet() if arch == 'small' else resnet_trunk(arch, cifar_stem)
+def make_trunk(arch:str='small', cifar_stem:bool=False, in_channels:int=3) -> nn.Module:
+    "Trunk by name: 'small' (`SmallConvNet`) or a ResNet name, for images of `in_channels` channels; has `.dim`."
+    return SmallConvNet(in_channels=in_channels) if arch == 'small' else resnet_trunk(arch, cifar_stem, in_channels)
 
 # %% ../nbs/03_models.ipynb #4296bf8f
 class LinearHead(nn.Module):

@@ -96,6 +96,13 @@ PRESETS = {
         _IMAGENET_SWAV, method='simclr', batch_size=4096, lr=4.8, start_warmup=0.0, warmup_epochs=10, final_lr=0.0, wd=1e-6,
         lars_exclude_bn_bias=True, tau=0.1, feat_dim=128, hidden_dim=2048, n_crops=[2], size_crops=[224], min_scale_crops=[0.08],
         max_scale_crops=[1.0], color_strength=1.0, blur_prob=0.5, epochs=1000),
+    # CMC (chapter 15): cifar10_npid_cpu's data, crops, optimiser, NCE knobs and batch, CMC's random banks; two encoders (L, ab)
+    # at width 12 each (0.63x NPID's img/s at width 16, measured side by side on the loaded 2-core machine), so 10 epochs
+    'cifar10_cmc_cpu': dict(_CPU_NPID, method='cmc', width=12, epochs=10, fill_bank=False),
+    'imagenet_cmc': dict(  # HobbitLong/CMC train_CMC.py --model resnet50v2 (a full ResNet-50 per view; README: batch 128 for the
+        # ResNets, crop scale (0.08, 1) for them on ImageNet): lr 0.03 x0.1 at 120/160/200 of 240 epochs, nce_k 16384, nce_t 0.07, nce_m 0.5
+        _IMAGENET_NCE, method='cmc', epochs=240, batch_size=128, lr=0.03, schedule='step', lr_steps=[120, 160, 200],
+        n_neg=16384, min_scale_crops=[0.08]),
     # BYOL (chapter 24): the digits run of chapter 13's budget; CIFAR-10 on 2 CPU cores with cifar10_simclr_cpu's data, trunk
     # and views (32 px at (0.2, 1), colour 0.5, no blur: BYOL's view 1 blur is off at 32 px, as solo-learn's CIFAR configs),
     # solo-learn's cifar/byol.yaml optimiser (LARS lr 1.0 at batch 256, eta 0.02, clipped, wd 1e-5, tau 0.99)

@@ -191,3 +191,38 @@ def test_supervised_reference_is_the_committed_run():
         ref = SUPERVISED_REFERENCE[p]
         for col, key in (('kNN k=20', 'knn20'), ('kNN k=200', 'knn200'), ('linear probe', 'linear')):
             assert abs(ref[col] - float(sup[key])) < 5e-4, f'{p}: {col} {ref[col]} but results.csv says {sup[key]}'
+
+# ---------------------------------------------------------------- CMC (chapter 15)
+def test_imagenet_cmc():
+    """HobbitLong/CMC train_CMC.py with --model resnet50v2 (one full ResNet-50 per view): L (1 channel) and ab (2) encoders,
+    a linear head to 128-d each, crops 224 px at (0.08, 1) for ResNets, flip, no colour jitter, SGD lr 0.03 x0.1 at epochs 120,
+    160 and 200 of 240, batch 128, wd 1e-4 on every parameter, 16,384 negatives, τ 0.07, bank momentum 0.5."""
+    from swav_lit.cmc import CMC, LabTrunk
+    cfg, m = views_of('imagenet_cmc')
+    assert isinstance(m, CMC) and isinstance(m.trunk, LabTrunk) and m.trunk.dim == 4096
+    assert m.trunk.enc_L.conv1.in_channels == 1 and m.trunk.enc_ab.conv1.in_channels == 2
+    assert (m.head_L.fc.in_features, m.head_L.fc.out_features) == (2048, 128) and m.n_neg == 16384 and m.tau == 0.07
+    assert m.bank.L.momentum == m.bank.ab.momentum == 0.5 and m.bank.L.mem.shape == (8, 128)
+    assert crop(m.transform).size == (224, 224) and crop(m.transform).scale == (0.08, 1.0)
+    assert not any(isinstance(t, (T.ColorJitter, T.RandomGrayscale, T.RandomApply)) for t in m.transform.transforms)
+    assert cfg.batch_size == 128 and cfg.epochs == 240
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and len(g) == 1 and g[0][2] == 1e-4 and opt.param_groups[0]['momentum'] == 0.9
+    spe = 1_281_167 // 128
+    assert [round(lr_at(e * spe, cfg, spe), 8) for e in (0, 119, 120, 160, 200, 239)] == [0.03, 0.03, 0.003, 0.0003, 3e-5, 3e-5]
+    x = torch.zeros(2, 3, 224, 224); assert m.trunk.eval()(x).shape == (2, 4096)
+
+def test_cmc_cpu_preset():
+    """cifar10_cmc_cpu: cifar10_npid_cpu's data, views' crops, optimiser, NCE knobs and batch; the width and epochs chosen by
+    measured throughput (two encoders) and CMC's random banks; it validates, builds a LabTrunk and has batched views with no colour change."""
+    from swav_lit.config import validate
+    from swav_lit.cmc import LabTrunk
+    cfg, ref = validate(get_config('cifar10_cmc_cpu'), world_size=1), get_config('cifar10_npid_cpu')
+    for k in ('data', 'arch', 'batch_size', 'optimizer', 'lr', 'schedule', 'final_lr', 'momentum', 'wd', 'size_crops',
+              'min_scale_crops', 'max_scale_crops', 'n_neg', 'nce_tau', 'bank_momentum', 'feat_dim', 'aug', 'cpu'):
+        assert getattr(cfg, k) == getattr(ref, k), f'cifar10_cmc_cpu: {k}={getattr(cfg, k)!r}, cifar10_npid_cpu has {getattr(ref, k)!r}'
+    m = build_method(cfg, 8)
+    assert cfg.method == 'cmc' and isinstance(m.trunk, LabTrunk) and not cfg.fill_bank  # CMC's banks start random
+    flat = torch.tensor([200, 30, 90], dtype=torch.uint8)[None, :, None, None].expand(64, 3, 32, 32)  # a coloured flat image
+    want = (torch.tensor([200, 30, 90])[:, None, None] / 255 - m.trunk.rgb_mean) / m.trunk.rgb_std
+    assert torch.allclose(m.batch_transform(flat, seeds=list(range(64))), want.expand(64, 3, 32, 32), atol=1e-5)  # no jitter, no gray

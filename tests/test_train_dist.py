@@ -47,6 +47,8 @@ RUNS = {
     # RotNet: all four rotations of each rank's images; the jigsaw: per-image (PIL) puzzles, its permutation drawn per image
     'rotnet': dict(method='rotnet', optimizer='sgd', lr=0.5),
     'jigsaw': dict(method='jigsaw', optimizer='sgd', lr=0.5, n_perms=20, hidden_dim=16),
+    # CMC: two banks written with both ranks' features (MemoryBank.update gathers), one draw of negatives for both views
+    'cmc': dict(method='cmc', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32),
 }
 
 def _args(kw):
