@@ -85,7 +85,7 @@ PRESETS = {
     # CIFAR-10 on 2 CPU cores: cifar10_pirl_cpu's data, trunk, views and budget (batch 128, wd 5e-4, 8 epochs)
     'cifar10_rotnet_cpu': dict(_CPU_NPID, method='rotnet', lr=0.1, epochs=8),  # lr: gidariss/FeatureLearningRotNet's CIFAR-10 config
     'cifar10_jigsaw_cpu': dict(_CPU_NPID, method='jigsaw', lr=0.05, epochs=8, n_perms=100, hidden_dim=128,  # lr: VISSL's, scaled to 128
-                               workers=2),  # 9-patch views per PIL image: 2 loader processes, 430 img/s idle against 256 with 1
+                               workers=2),  # 9-patch views per PIL image: 2 loader processes (347 img/s idle)
     'imagenet_rotnet': dict(  # VISSL's pretrain/rotnet/rotnet_8gpu_resnet.yaml (8 GPUs x 32); all 4 rotations per image: Gidaris et al.
         _IMAGENET_NCE, method='rotnet', epochs=105, batch_size=256, lr=0.1, schedule='step', lr_steps=[30, 60, 90, 100],
         wd=1e-4, lars_exclude_bn_bias=True, min_scale_crops=[0.08], color_strength=0.0),
