@@ -12,7 +12,23 @@ def patch(setattr_=setattr):
     import swav_lit.nce  # NPID and PIRL both draw through BankMethod.negatives, which looks it up here
     setattr_(swav_lit.nce, 'sample_negatives', fixed_negatives)
 
+def run_batch(path):
+    """Train every run of the JSON file `path` ({name: argv}) one after the other in this one process group: one
+    torchrun launch (Python, torch and gloo started once) for all the methods of tests/test_train_dist.py. A run that
+    fails writes its error to its out_dir's `error.txt` and the next run still goes (the test of that method fails)."""
+    import json, os, traceback
+    from pathlib import Path
+    from swav_lit.train import main
+    for name, argv in json.loads(Path(path).read_text()).items():
+        if os.environ.get('RANK', '0') == '0': print(f'=== run {name}', flush=True)
+        try: main(argv)
+        except BaseException as e:  # SystemExit from main's one-line errors included
+            out = Path(argv[argv.index('--out_dir') + 1]); out.mkdir(parents=True, exist_ok=True)
+            (out / 'error.txt').write_text(f'{e!r}\n{traceback.format_exc()}')
+
 if __name__ == '__main__':
     patch()
-    from swav_lit.train import main
-    main(sys.argv[1:])
+    if sys.argv[1] == '--batch': run_batch(sys.argv[2])
+    else:
+        from swav_lit.train import main
+        main(sys.argv[1:])

@@ -14,7 +14,7 @@ memory bank's all-reduces and all-gathers see the whole batch, and LARS sees the
 Tolerance: 1e-5 relative on the logged losses, 2e-5 on every weight and buffer: absolute, or relative where the
 entries exceed 1 (NPID's Z, ~1e8 once the bank is filled) (observed ~1e-7).
 """
-import sys
+import json, sys
 from pathlib import Path
 import pytest, torch
 from swav_lit.train import train
@@ -24,6 +24,7 @@ from swav_lit.build import build_method
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import dist_train_worker
+from conftest import run_torchrun
 
 # float32 rounding, summed in another order by gloo's all-reduce and amplified by 3 steps at lr 0.5-2: measured up to
 # 2.6e-5 (torch 2.14.1, CPU); a wrong gather, sampler or seed shows as 1e-2 or more (the weights move by 0.17 to 16)
@@ -56,15 +57,27 @@ def _args(kw):
     for k, v in kw.items(): out += [f'--{k}', *(map(str, v) if isinstance(v, list) else [str(v)])]
     return out
 
+@pytest.fixture(scope='module')
+def two_process_runs(tmp_path_factory):
+    """Every method of RUNS trained by 2 processes in ONE torchrun launch (tests/dist_train_worker.py --batch): starting
+    Python, torch and gloo once instead of once per method saves ~10 s per method. -> {method: (run folder, its stdout)}."""
+    d = tmp_path_factory.mktemp('two')
+    runs = {m: _args({**COMMON, **kw, 'out_dir': d / m}) for m, kw in RUNS.items()}
+    (d / 'runs.json').write_text(json.dumps(runs))
+    p = run_torchrun('dist_train_worker.py', '--batch', d / 'runs.json', timeout=300 + 60 * len(RUNS))
+    parts = {b.split('\n', 1)[0].strip(): b for b in p.stdout.split('=== run ')[1:]}
+    return {m: (d / m, parts.get(m, '')) for m in RUNS}
+
 @pytest.mark.parametrize('method', list(RUNS))
-def test_two_processes_match_one(method, tmp_path, monkeypatch, torchrun):
+def test_two_processes_match_one(method, tmp_path, monkeypatch, two_process_runs):
     kw = {**COMMON, **RUNS[method]}
-    p = torchrun('dist_train_worker.py', *_args({**kw, 'out_dir': tmp_path / 'two'}))
-    assert '2 process(es) on cpu' in p.stdout and '32 images per forward' in p.stdout, p.stdout[-2000:]
+    run, out = two_process_runs[method]
+    assert not (run / 'error.txt').exists(), f'the 2-process {method} run failed:\n{(run / "error.txt").read_text()[-3000:]}'
+    assert '2 process(es) on cpu' in out and '32 images per forward' in out, out[-2000:]
 
     dist_train_worker.patch(monkeypatch.setattr)  # the same fixed negatives in this process
     one = train('digits_swav', **kw, out_dir=str(tmp_path / 'one'))
-    two = load_checkpoint(tmp_path / 'two')
+    two = load_checkpoint(run)
     assert two['world_size'] == 2 and two['step'] == one['steps'] == 3
     l1, l2 = [h['loss'] for h in one['history']], [h['loss'] for h in two['history']]
     assert all(abs(a - b) <= LOSS_RTOL * abs(a) for a, b in zip(l1, l2)), f'losses: 1 process {l1}, 2 processes {l2}'
