@@ -18,7 +18,8 @@ from .runs import load_trunk, error_line
 
 # %% auto #0
 __all__ = ['SEMISUP_LR', 'balanced_subset', 'swav_train_tfm', 'accuracy', 'linear_probe_swav', 'semisup_milestones',
-           'semisup_batch', 'finetune_semisup', 'evaluate', 'cpu_epochs', 'cli', 'main']
+           'semisup_batch', 'finetune_semisup', 'evaluate', 'cpu_epochs', 'cli', 'main', 'read_results', 'cpu_results',
+           'show_cpu_rows']
 
 # %% ../nbs/31_eval.ipynb #67da23de
 def _loader(ds, tfm, bs, shuffle=False, seed=0, workers=0):
@@ -264,3 +265,30 @@ def main(argv:list[str]|None=None) -> None:
 if __name__ == '__main__':
     from fastcore.imports import in_ipython
     if not in_ipython(): main()
+
+# %% ../nbs/31_eval.ipynb #e073342f
+import csv
+from .core import checkout_root
+
+def read_results(path) -> list[dict]:
+    "Rows of the CSV at `path` as dicts; numeric strings become floats, empty cells None."
+    def num(v):
+        if v in ('', None): return None
+        try: return float(v)
+        except ValueError: return v
+    with open(path) as f: return [{k: num(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+def cpu_results() -> dict[str, dict]:
+    """Chapter 40's CIFAR-10 CPU runs, {run name: row} ('pixels', 'random_init', 'cifar10_npid_cpu', its second seed
+    'cifar10_npid_cpu_s1', ...), each row with knn20, knn200, linear, train_wall_s, ...; {} outside a checkout."""
+    root = checkout_root()
+    p = root / 'nbs/experiments/cpu/results.csv' if root else None
+    return {r['name']: r for r in read_results(p)} if p and p.exists() else {}
+
+def show_cpu_rows(*names):
+    "Print kNN (k=20, k=200) and the quick linear probe of the CPU runs `names`, under raw pixels and random init."
+    rows = cpu_results()
+    for name in ('pixels', 'random_init', *names):
+        r = rows.get(name)
+        print(f'{name:24s}', f"kNN k=20 {r['knn20']:.3f}  k=200 {r['knn200']:.3f}  linear {r['linear']:.3f}" if r else
+              f'not in this checkout: swav_lit_train --config {name.removesuffix("_s1")}, then nbs/experiments/cpu_eval.py RUN')
