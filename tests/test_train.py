@@ -132,13 +132,14 @@ def _digits(method, out, **kw):
     if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
     if method == 'byol': base.update(hidden_dim=64, byol_tau=0.9, byol_blur=[1.0, 0.1])  # the EMA moves visibly; both blurs drawn
     if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
+    if method in ('deepcluster', 'sela'): base.update(n_clusters=20, pca_dim=16, kmeans_iters=5, sela_heads=2, sela_opts=3)  # relabelled at epochs 0 and 1
     return {**base, **kw}
 
 def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil']  # batched views on the digits, but '-pil' and the jigsaw
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'deepcluster', 'sela']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):
