@@ -14,8 +14,8 @@ from .npid import npid_transform, npid_batch_transform
 from .sinkhorn import sinkhorn
 
 # %% auto #0
-__all__ = ['gather_outputs', 'pca_whiten', 'split_empty', 'kmeans', 'uniform_over_clusters', 'DeepCluster', 'sela_labels',
-           'sela_epochs', 'SeLa']
+__all__ = ['gather_outputs', 'pca_whiten', 'split_empty', 'nearest', 'kmeans', 'uniform_over_clusters', 'DeepCluster',
+           'sela_labels', 'sela_epochs', 'SeLa']
 
 # %% ../nbs/23_cluster.ipynb #1f6addfc
 @torch.no_grad()
@@ -58,6 +58,11 @@ def split_empty(centroids:Tensor, counts:Tensor, n:int, generator:torch.Generato
         nsplit += 1
     return nsplit
 
+def nearest(x:Tensor, C:Tensor, chunk:int=16384) -> tuple[Tensor, Tensor]:
+    "Squared distance (N,) to, and index (N,) of, the nearest row of C (k,d) for each row of x (N,d); `chunk` rows at a time (ImageNet's N x k would not fit at once)."
+    out = [torch.cdist(xc, C).pow(2).min(1) for xc in x.split(chunk)]
+    return torch.cat([o.values for o in out]), torch.cat([o.indices for o in out])
+
 def kmeans(x:Tensor, k:int, n_iters:int=20, seed:int=0) -> tuple[Tensor, Tensor, list[float]]:
     "Lloyd's k-means on x (N,d) as faiss runs it for DeepCluster: k distinct points drawn with `seed` as the start, `n_iters` rounds of assign + mean, empty clusters split (`split_empty`); -> (centroids (k,d), labels (N,) of the nearest final centroid, the objective Σ‖x - c‖² at each round)."
     n = len(x)
@@ -66,14 +71,13 @@ def kmeans(x:Tensor, k:int, n_iters:int=20, seed:int=0) -> tuple[Tensor, Tensor,
     C = x[torch.randperm(n, generator=g)[:k]].clone()
     losses = []
     for _ in range(n_iters):
-        d = torch.cdist(x, C).pow(2)           # (N,k) squared distances
-        dmin, a = d.min(1)
+        dmin, a = nearest(x, C)
         losses.append(dmin.sum().item())
         counts = torch.bincount(a, minlength=k)
         sums = torch.zeros_like(C).index_add_(0, a, x)
         C = torch.where(counts[:, None] > 0, sums / counts.clamp_min(1)[:, None].to(x.dtype), C)
         split_empty(C, counts, n, g)
-    return C, torch.cdist(x, C).argmin(1), losses
+    return C, nearest(x, C)[1], losses
 
 # %% ../nbs/23_cluster.ipynb #c52f85b3
 def uniform_over_clusters(labels:Tensor, n:int, generator:torch.Generator) -> Tensor:

@@ -238,3 +238,15 @@ def test_channels_last_weights(cl, tmp_path):
     w = [p for p in out['method'].parameters() if p.ndim == 4]
     assert w and all(p.is_contiguous(memory_format=torch.channels_last) == cl for p in w)
     assert all(p.is_contiguous() != cl for p in w)
+
+def test_sample_order_reaches_the_sampler():
+    "A method's sample_order (chapter 23: DeepCluster's uniform-over-clusters draw) is what StepSampler cuts into batches, seeded from (seed, epoch); None keeps the uniform permutation."
+    from swav_lit.build import StepSampler
+    from swav_lit.core import mix_seed
+    seen = []
+    def order(epoch, g): seen.append((epoch, g.initial_seed())); return torch.arange(12).flip(0) % 7  # repeats allowed
+    s = StepSampler(12, 4, rank=1, world=2, seed=3, order=order); s.set_epoch(2)
+    assert list(s) == [2, 1, 5, 4, 1, 0] and seen == [(2, mix_seed(3, 2))]  # rank 1: the second half of every batch
+    s.set_epoch(2, start=2); assert list(s) == [1, 0]                          # a resume in the middle keeps the order
+    plain = StepSampler(12, 4, seed=3, order=lambda e, g: None); plain.set_epoch(1)
+    assert list(plain) == torch.randperm(12, generator=torch.Generator().manual_seed(mix_seed(3, 1))).tolist()
