@@ -98,6 +98,7 @@ class DeepCluster(Method):
                  size_crops=(224,), min_scale_crops=(0.08,), max_scale_crops=(1.0,), color_strength:float=0.,
                  stats=IMAGENET_STATS, p_flip:float=0.5):
         super().__init__()
+        if not 2 <= n_clusters < n_data: raise ValueError(f'n_clusters={n_clusters}: k-means needs 2 <= k < the {n_data} images, e.g. {max(2, n_data // 100)}')
         self.trunk, self.head, self.K, self.pca_dim, self.kmeans_iters = trunk, nn.Linear(trunk.dim, n_clusters), n_clusters, pca_dim, kmeans_iters
         self.collapse_loss = math.log(n_clusters)  # a network that cannot tell the clusters apart
         self.register_buffer('labels', torch.arange(n_data) % n_clusters)  # replaced before the first step

@@ -230,7 +230,7 @@ def test_cmc_cpu_preset():
 def test_imagenet_deepcluster():
     "facebookresearch/deepcluster main.sh/main.py/clustering.py: k 10,000, PCA 256, 20 k-means rounds, SGD lr 0.05 constant, momentum 0.9, wd 1e-5, batch 256, crops (0.08, 1) + flip, no colour."
     from swav_lit.cluster import DeepCluster
-    cfg, m = views_of('imagenet_deepcluster')
+    cfg, m = views_of('imagenet_deepcluster', 20_000)
     assert isinstance(m, DeepCluster) and m.head.out_features == 10_000 and (m.pca_dim, m.kmeans_iters) == (256, 20)
     assert crop(m.transform).size == (224, 224) and crop(m.transform).scale == (0.08, 1.0)
     assert not any(type(t).__name__ in ('ColorJitter', 'RandomApply') for t in m.transform.transforms)
