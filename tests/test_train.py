@@ -47,6 +47,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='byol', byol_blur=[1.0]), {}, 'one probability in [0, 1] per view'),
     (dict(method='byol', n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'byol takes two views of one resolution'),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
+    (dict(method='deepcluster', n_clusters=1), {}, "n_clusters=1 must be at least 2 (DeepCluster's k, SeLa's K)"),
+    (dict(method='sela', sela_lambda=0.0), {}, 'sela_lambda=0.0 must be > 0'),
+    (dict(method='sela', sela_opts=0), {}, 'sela_opts=0 must be at least 1'),
 ]
 
 @pytest.mark.parametrize('ov,launch,words', BAD, ids=[w[:40] for *_, w in BAD])
