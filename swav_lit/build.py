@@ -24,6 +24,7 @@ from .contrast import SimCLR, MoCo
 from .byol import BYOL
 from .pretext import RotNet, JigsawNet
 from .cmc import CMC, LabTrunk
+from .cluster import DeepCluster, SeLa
 from .config import Config, ConfigError
 
 # %% auto #0
@@ -119,15 +120,17 @@ class SeededBatchViews(BatchViews):
         return self.tfm(x, seeds=[mix_seed(self.seed, self.epoch, j) for j in i.tolist()]), y, i
 
 class StepSampler(Sampler):
-    "This rank's indices for one epoch: step t's global batch perm[tB:(t+1)B] in `accum` micro-batches × `world` chunks."
-    def __init__(self, n:int, batch_size:int, accum:int=1, rank:int=0, world:int=1, seed:int=0):
-        self.n, self.B, self.accum, self.rank, self.world, self.seed = n, batch_size, accum, rank, world, seed
+    "This rank's indices for one epoch: step t's global batch perm[tB:(t+1)B] in `accum` micro-batches × `world` chunks; `order(epoch, generator)`: a method's `sample_order` (None from it: a uniform permutation)."
+    def __init__(self, n:int, batch_size:int, accum:int=1, rank:int=0, world:int=1, seed:int=0, order=None):
+        self.n, self.B, self.accum, self.rank, self.world, self.seed, self.order = n, batch_size, accum, rank, world, seed, order
         self.epoch, self.start = 0, 0
     @property
     def steps(self): return self.n // self.B  # the last partial batch is dropped, as SwAV does
     def set_epoch(self, epoch:int, start:int=0): self.epoch, self.start = epoch, start
     def __iter__(self):
-        perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(mix_seed(self.seed, self.epoch)))
+        g = torch.Generator().manual_seed(mix_seed(self.seed, self.epoch))  # the same on every rank
+        perm = self.order(self.epoch, g) if self.order is not None else None  # DeepCluster: uniform over its clusters
+        if perm is None: perm = torch.randperm(self.n, generator=g)
         chunks = perm[:self.steps * self.B].view(self.steps, self.accum, self.world, -1)[self.start:, :, self.rank]
         return iter(chunks.flatten().tolist())
     def __len__(self): return (self.steps - self.start) * self.B // self.world
@@ -148,6 +151,7 @@ def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
     return strip_bn(trunk) if cfg.norm == 'none' else trunk
 
 METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'cmc': CMC,
+           'deepcluster': DeepCluster, 'sela': SeLa,
            'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
 
 def method_args(ctor, cfg:Config) -> dict:

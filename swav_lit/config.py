@@ -89,6 +89,14 @@ class Config:
     byol_tau: float = 0.996              # the target's EMA rate at step 0, rising to 1 along a cosine over the run
     byol_blur: list[float] = field(default_factory=lambda: [1.0, 0.1])      # Gaussian blur probability of view 1, view 2
     byol_solarize: list[float] = field(default_factory=lambda: [0.0, 0.2])  # solarization probability of view 1, view 2
+    # DeepCluster and SeLa (chapter 23): pseudo-labels from a pass over every image
+    n_clusters: int = 100                # DeepCluster's k (k-means), SeLa's K (labels per head)
+    pca_dim: int = 256                   # DeepCluster: PCA-whitening to this many dims before k-means
+    kmeans_iters: int = 20               # DeepCluster: k-means rounds per epoch (faiss's niter in its code)
+    sela_lambda: float = 25.0            # SeLa: Q ∝ P^λ (Sinkhorn's eps = 1/λ)
+    sela_heads: int = 1                  # SeLa: heads, each with its own labels (the reference's hc)
+    sela_iters: int = 100                # SeLa: Sinkhorn-Knopp iterations per label optimisation
+    sela_opts: int = 100                 # SeLa: label optimisations over the run (nopts; quadratic spacing, at most one per epoch)
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -125,7 +133,7 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'cmc', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'cmc', 'supervised', 'deepcluster', 'sela'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
@@ -176,6 +184,9 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(len(c.byol_blur) == 2 and len(c.byol_solarize) == 2 and all(0 <= p <= 1 for p in c.byol_blur + c.byol_solarize),
          f'byol_blur={c.byol_blur}, byol_solarize={c.byol_solarize}: one probability in [0, 1] per view, e.g. [1.0, 0.1] and [0.0, 0.2]')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
+    for k in ('pca_dim', 'kmeans_iters', 'sela_heads', 'sela_iters', 'sela_opts'): need(getattr(c, k) >= 1, f'{k}={getattr(c, k)} must be at least 1')
+    need(c.n_clusters >= 2, f'n_clusters={c.n_clusters} must be at least 2 (DeepCluster\'s k, SeLa\'s K), e.g. 100')
+    need(c.sela_lambda > 0, f'sela_lambda={c.sela_lambda} must be > 0, e.g. 25')
     need(2 <= c.n_perms <= math.factorial(9), f'n_perms={c.n_perms} must be between 2 and 9! = 362880, e.g. 100 or 1000')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')
     need(0 < c.held_out_frac < 1, f'held_out_frac={c.held_out_frac} must be in (0, 1), e.g. 0.2')

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 import torchvision.transforms as T
-from .core import default_device, l2norm, set_seed
+from .core import default_device, l2norm, set_seed, mix_seed
 from .data import SSLDataset, DIGITS_STATS, IMAGENET_STATS, targets_of
 from .augment import eval_transform, view_transform, ViewBatch, BatchViews
 from .models import embed
@@ -40,6 +40,16 @@ class Method(nn.Module):
     - `warm_up(loader)` (optional): called once before the first step of a new run with a loader of
       (views by `transform`, label, index) over this process's share of the images; returns a line to print, or None.
     - `collapse_loss` (optional; None: none): the loss of a collapsed network, drawn as a reference in the loss figure.
+    - A pass over the whole data set (optional; DeepCluster's k-means, SeLa's label optimisation, chapter 23):
+      `needs_pass(epoch)` (default False) asks for one before epoch `epoch`'s `begin_epoch` (a resume in the middle
+      of that epoch skips it: its result is in the state); `dataset_pass(loader, epoch)` then gets a loader of
+      (evaluation view, label, index) over this process's share of the images (every image once; shares of
+      ceil(N/world) with the last wrapped round, so gather with `core.all_gather_cat`), with the method in eval
+      mode, no gradients and the random generators seeded from (seed, epoch), the same on every rank; returns a line
+      to print, or None.
+    - `sample_order(epoch, generator)` (optional; None: a uniform permutation): the N image indices of epoch
+      `epoch` (repeats allowed), drawn from `generator` (seeded from (seed, epoch), the same on every rank); the
+      trainers' samplers cut it into batches.
 
     State that must survive a restart (memory bank, queue, counters) lives in buffers or submodules, so
     `state_dict()` holds it and a checkpoint restores it.
@@ -51,6 +61,9 @@ class Method(nn.Module):
     def after_backward(self, step:int): pass
     def after_step(self, step:int): pass
     def warm_up(self, loader) -> str|None: return None
+    def needs_pass(self, epoch:int) -> bool: return False
+    def dataset_pass(self, loader, epoch:int) -> str|None: return None
+    def sample_order(self, epoch:int, generator:torch.Generator) -> torch.Tensor|None: return None
 
 def to_device(x, device):
     "Move a tensor, or nested lists/tuples of tensors, to `device`."
@@ -78,16 +91,25 @@ def train_step(method:Method, opt, batches, step:int=0, accum:int=1, model=None,
 
 # %% ../nbs/05_loop.ipynb #b01eea3b
 def fit(method:Method, dl, epochs:int=1, opt=None, lr:float=0.03, wd:float=1e-4, sched=None,
-        device=None, cbs=(), progress:bool=True) -> list[dict]:
-    "Train `method` on `dl` of `(views, label, index)` for `epochs`; returns one log dict per step."
+        device=None, cbs=(), progress:bool=True, pass_dl=None, seed:int=0) -> list[dict]:
+    "Train `method` on `dl` of `(views, label, index)` for `epochs`; `pass_dl` (evaluation views, label, index) for a method's `dataset_pass`, `seed` for its `sample_order`; returns one log dict per step."
     device = device or default_device()
     method.to(device).train()
     opt = opt or torch.optim.SGD(method.parameters(), lr=lr, momentum=0.9, weight_decay=wd)
     hist, step = [], 0
     for epoch in range(epochs):
+        if method.needs_pass(epoch):  # DeepCluster, SeLa: new labels from every image (chapter 23)
+            if pass_dl is None: raise ValueError(f'{type(method).__name__} needs a pass over the data before epoch {epoch}: fit(..., pass_dl=...)')
+            method.eval()
+            with torch.no_grad(): msg = method.dataset_pass(pass_dl, epoch)
+            method.train()
+            if msg and progress: print(msg)
         method.begin_epoch(epoch)
-        bar = tqdm(range(len(dl)), desc=f'epoch {epoch+1}/{epochs}', leave=False, disable=not progress, file=sys.stdout)
-        t0, seen, batches = time.time(), 0, iter(dl)
+        order = method.sample_order(epoch, torch.Generator().manual_seed(mix_seed(seed, epoch)))
+        loader = dl if order is None else DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=order.tolist(),
+                                                     collate_fn=dl.collate_fn, drop_last=dl.drop_last, num_workers=dl.num_workers)
+        bar = tqdm(range(len(loader)), desc=f'epoch {epoch+1}/{epochs}', leave=False, disable=not progress, file=sys.stdout)
+        t0, seen, batches = time.time(), 0, iter(loader)
         for _ in bar:
             loss, logs, n = train_step(method, opt, batches, step, device=device)
             if sched is not None: sched.step()
@@ -124,14 +146,15 @@ class Supervised(Method):
 
 # %% ../nbs/05_loop.ipynb #c0b91ea4
 def short_run(method:Method, ds, epochs:int=5, lr:float=0.1, batch_size:int=128, wd:float=5e-4, batched:bool=True,
-              seed:int=0, progress:bool=False) -> tuple[list[dict], float]:
-    "Train `method` on the PIL data set `ds` (items (image, label)): `batched` views by its `batch_transform` (else per image by its `transform`), SGD (momentum 0.9, weight decay `wd`), lr cosine to 0 over all steps, on the CPU; -> (`fit`'s history, seconds)."
+              seed:int=0, progress:bool=False, eval_tfm=None) -> tuple[list[dict], float]:
+    "Train `method` on the PIL data set `ds` (items (image, label)): `batched` views by its `batch_transform` (else per image by its `transform`), SGD (momentum 0.9, weight decay `wd`), lr cosine to 0 over all steps, on the CPU; a method's whole-data passes see `eval_tfm` (default `eval_transform()`); -> (`fit`'s history, seconds)."
     set_seed(seed)  # the shuffling, and the views of an unbatched method
     dl = DataLoader(SSLDataset(ds, T.PILToTensor() if batched else method.transform), batch_size=batch_size, shuffle=True,
                     drop_last=True, collate_fn=BatchViews(method.batch_transform) if batched else None)
     opt = torch.optim.SGD([p for p in method.parameters() if p.requires_grad], lr=lr, momentum=0.9, weight_decay=wd)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * len(dl))
-    t = time.time(); hist = fit(method, dl, epochs=epochs, opt=opt, sched=sched, device='cpu', progress=progress)
+    pass_dl = DataLoader(SSLDataset(ds, eval_tfm or eval_transform()), batch_size=256)  # read only by methods that ask for a pass
+    t = time.time(); hist = fit(method, dl, epochs=epochs, opt=opt, sched=sched, device='cpu', progress=progress, pass_dl=pass_dl, seed=seed)
     return hist, time.time() - t
 
 # %% ../nbs/05_loop.ipynb #252248fc

@@ -123,4 +123,23 @@ PRESETS = {
         _IMAGENET_NCE, method='moco', epochs=200, batch_size=256, lr=0.03, schedule='cosine', final_lr=0.0, wd=1e-4,
         tau=0.2, moco_m=0.999, queue_length=65536, bn_splits=8, hidden_dim=2048, min_scale_crops=[0.2], color_strength=0.5,
         blur_prob=0.5),
+    # DeepCluster and SeLa (chapter 23): the digits runs; CIFAR-10 on 2 CPU cores with cifar10_npid_cpu's data, trunk, views
+    # (colour 0.5 in place of DeepCluster's Sobel filter, which also takes colour away), batch 128 and SGD; k = K = 100 (10 per class)
+    'digits_deepcluster': dict(_DIGITS, method='deepcluster', batch_size=32, min_scale_crops=[0.3], epochs=15, n_clusters=10,
+                               lr=0.1),  # batch 32: the head, new every epoch, needs steps per clustering (chapter 23: at 128, 11 a
+                               # clustering, the loss stays at ln k; at 32, lr 0.1, k 10, width 8, 5 epochs: linear 0.936, random 0.872)
+    'digits_sela': dict(_DIGITS, method='sela', batch_size=128, min_scale_crops=[0.3], epochs=15, n_clusters=50, sela_opts=15,
+                        lr=0.05),
+    'cifar10_deepcluster_cpu': dict(_CPU_NPID, method='deepcluster', lr=0.05, epochs=12, n_clusters=100),
+    'cifar10_sela_cpu': dict(_CPU_NPID, method='sela', lr=0.05, epochs=12, n_clusters=100, sela_opts=12),
+    'imagenet_deepcluster': dict(  # facebookresearch/deepcluster main.sh and main.py: SGD lr 0.05 (constant), momentum 0.9, wd 1e-5,
+        # batch 256, k 10,000, PCA 256, 20 k-means rounds (clustering.py), crops RandomResizedCrop(224) + flip (no colour);
+        # 500 epochs (the paper, Sec. 4; main.py's default is 200). AlexNet with a Sobel filter is not among our trunks: ResNet-50
+        _IMAGENET_NCE, method='deepcluster', epochs=500, batch_size=256, lr=0.05, schedule='step', lr_steps=[], wd=1e-5,
+        n_clusters=10000, pca_dim=256, kmeans_iters=20, min_scale_crops=[0.08], color_strength=0.0),
+    'imagenet_sela': dict(  # yukimasano/self-label scripts/alexnet.sh and main.py: 400 epochs, batch 256, 10 heads of 3,000,
+        # 100 label optimisations, lambda 25, SGD lr 0.08 (main.py's default; its help text says 0.05) x0.1 every 150 epochs and
+        # 0.001x from 350, momentum 0.9, wd 1e-5; augs 3: RandomResizedCrop(224), grey 0.2, jitter 0.4, flip. ResNet-50 for AlexNet
+        _IMAGENET_NCE, method='sela', epochs=400, batch_size=256, lr=0.08, schedule='step', lr_steps=[150, 300, 350], wd=1e-5,
+        n_clusters=3000, sela_heads=10, sela_opts=100, sela_lambda=25.0, min_scale_crops=[0.08], color_strength=0.5),
 }

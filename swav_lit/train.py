@@ -13,7 +13,7 @@ import torch.distributed as dist
 import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
-from .core import set_seed, default_device, rng_scope, set_rng_state
+from .core import set_seed, default_device, rng_scope, set_rng_state, mix_seed
 from .data import SSLDataset, DatasetError, targets_of, check_images
 from .loop import Method, train_step, knn_accuracy, accuracy_table, knn_ks, show_table
 from .config import (Config, ConfigError, PRESETS, get_config, validate, show_config, parse_overrides, resolve_norm,
@@ -137,7 +137,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
     raw = acc.unwrap_model(model)
     data, collate = train_views(cfg, ds, raw)
     say(f"views: {'batched, a uint8 micro-batch at once' if collate else 'per image (PIL)'}, seeded per image")
-    sampler = StepSampler(len(ds), cfg.batch_size, cfg.accum, r, world, cfg.seed)
+    sampler = StepSampler(len(ds), cfg.batch_size, cfg.accum, r, world, cfg.seed, order=raw.sample_order)
     dl = DataLoader(data, batch_size=cfg.batch_size // (world * cfg.accum), sampler=sampler, num_workers=cfg.workers,
                     collate_fn=collate, pin_memory=dev.type == 'cuda',
                     generator=torch.Generator())  # own generator: the global one is the method's
@@ -175,6 +175,14 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
         with rng_scope(): msg = raw.warm_up(DataLoader(share, batch_size=cfg.batch_size // (world * cfg.accum), num_workers=cfg.workers))
         if msg: say(msg)
 
+    def dataset_pass(epoch):  # DeepCluster's k-means, SeLa's labels: every image, evaluation view, each rank a share
+        n = math.ceil(len(ds) / world)
+        share = Subset(SSLDataset(ds, ev), [i % len(ds) for i in range(r * n, (r + 1) * n)])
+        t = time.time(); raw.eval()
+        with torch.no_grad(), rng_scope(mix_seed(cfg.seed, epoch, -2)):  # the same draws on every rank, the training's untouched
+            msg = raw.dataset_pass(DataLoader(share, batch_size=cfg.batch_size // (world * cfg.accum), num_workers=cfg.workers), epoch)
+        say(f'epoch {epoch + 1}: pass over {len(ds)} images in {time.time() - t:.1f} s' + (f': {msg}' if msg else ''))
+
     def save(epoch, t):
         # the loss is checked every step, but the step after it can still blow the weights up: never write those
         bad = _nonfinite(raw)  # the same on every rank (DDP keeps them equal), so every rank stops here
@@ -197,6 +205,7 @@ def train(cfg:Config|str|dict='digits_swav', resume=None, module:Method|None=Non
         for epoch in range(epoch0, cfg.epochs):
             start = t0 if epoch == epoch0 else 0
             if stop: break
+            if raw.needs_pass(epoch) and not (epoch == epoch0 and start > 0): dataset_pass(epoch)  # mid-epoch: in the state
             seeded.epoch = epoch; sampler.set_epoch(epoch, start)
             raw.begin_epoch(epoch); model.train()
             batches = iter(dl)

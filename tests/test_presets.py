@@ -226,3 +226,27 @@ def test_cmc_cpu_preset():
     flat = torch.tensor([200, 30, 90], dtype=torch.uint8)[None, :, None, None].expand(64, 3, 32, 32)  # a coloured flat image
     want = (torch.tensor([200, 30, 90])[:, None, None] / 255 - m.trunk.rgb_mean) / m.trunk.rgb_std
     assert torch.allclose(m.batch_transform(flat, seeds=list(range(64))), want.expand(64, 3, 32, 32), atol=1e-5)  # no jitter, no gray
+
+def test_imagenet_deepcluster():
+    "facebookresearch/deepcluster main.sh/main.py/clustering.py: k 10,000, PCA 256, 20 k-means rounds, SGD lr 0.05 constant, momentum 0.9, wd 1e-5, batch 256, crops (0.08, 1) + flip, no colour."
+    from swav_lit.cluster import DeepCluster
+    cfg, m = views_of('imagenet_deepcluster', 20_000)
+    assert isinstance(m, DeepCluster) and m.head.out_features == 10_000 and (m.pca_dim, m.kmeans_iters) == (256, 20)
+    assert crop(m.transform).size == (224, 224) and crop(m.transform).scale == (0.08, 1.0)
+    assert not any(type(t).__name__ in ('ColorJitter', 'RandomApply') for t in m.transform.transforms)
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and len(g) == 1 and g[0][2] == 1e-5 and opt.defaults['momentum'] == 0.9
+    spe = 1_281_167 // 256
+    assert (cfg.batch_size, cfg.epochs) == (256, 500) and {lr_at(s, cfg, spe) for s in (0, 100 * spe, 499 * spe)} == {0.05}
+
+def test_imagenet_sela():
+    "yukimasano/self-label scripts/alexnet.sh + main.py: 10 heads of 3,000, lambda 25, 100 optimisations over 400 epochs, lr 0.08 x0.1 per 150 epochs, 0.001x from 350, wd 1e-5, batch 256."
+    from swav_lit.cluster import SeLa
+    cfg, m = views_of('imagenet_sela')
+    assert isinstance(m, SeLa) and len(m.heads) == 10 and m.heads[0].out_features == 3000 and m.lamb == 25.0
+    assert m.opt_epochs[0] == 0 and len(m.opt_epochs) <= 100 and m.labels.shape == (10, 8)
+    spe = 1_281_167 // 256
+    assert [round(lr_at(e * spe, cfg, spe), 10) for e in (0, 149, 150, 299, 300, 349, 350, 399)] == \
+           [0.08, 0.08, 0.008, 0.008, 0.0008, 0.0008, 0.00008, 0.00008]
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and g[0][2] == 1e-5 and crop(m.transform).scale == (0.08, 1.0)

@@ -47,6 +47,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='byol', byol_blur=[1.0]), {}, 'one probability in [0, 1] per view'),
     (dict(method='byol', n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'byol takes two views of one resolution'),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
+    (dict(method='deepcluster', n_clusters=1), {}, "n_clusters=1 must be at least 2 (DeepCluster's k, SeLa's K)"),
+    (dict(method='sela', sela_lambda=0.0), {}, 'sela_lambda=0.0 must be > 0'),
+    (dict(method='sela', sela_opts=0), {}, 'sela_opts=0 must be at least 1'),
 ]
 
 @pytest.mark.parametrize('ov,launch,words', BAD, ids=[w[:40] for *_, w in BAD])
@@ -132,13 +135,14 @@ def _digits(method, out, **kw):
     if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
     if method == 'byol': base.update(hidden_dim=64, byol_tau=0.9, byol_blur=[1.0, 0.1])  # the EMA moves visibly; both blurs drawn
     if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
+    if method in ('deepcluster', 'sela'): base.update(n_clusters=20, pca_dim=16, kmeans_iters=5, sela_heads=2, sela_opts=3)  # relabelled at epochs 0 and 1
     return {**base, **kw}
 
 def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil']  # batched views on the digits, but '-pil' and the jigsaw
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'deepcluster', 'sela']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):
@@ -237,3 +241,15 @@ def test_channels_last_weights(cl, tmp_path):
     w = [p for p in out['method'].parameters() if p.ndim == 4]
     assert w and all(p.is_contiguous(memory_format=torch.channels_last) == cl for p in w)
     assert all(p.is_contiguous() != cl for p in w)
+
+def test_sample_order_reaches_the_sampler():
+    "A method's sample_order (chapter 23: DeepCluster's uniform-over-clusters draw) is what StepSampler cuts into batches, seeded from (seed, epoch); None keeps the uniform permutation."
+    from swav_lit.build import StepSampler
+    from swav_lit.core import mix_seed
+    seen = []
+    def order(epoch, g): seen.append((epoch, g.initial_seed())); return torch.arange(12).flip(0) % 7  # repeats allowed
+    s = StepSampler(12, 4, rank=1, world=2, seed=3, order=order); s.set_epoch(2)
+    assert list(s) == [2, 1, 5, 4, 1, 0] and seen == [(2, mix_seed(3, 2))]  # rank 1: the second half of every batch
+    s.set_epoch(2, start=2); assert list(s) == [1, 0]                          # a resume in the middle keeps the order
+    plain = StepSampler(12, 4, seed=3, order=lambda e, g: None); plain.set_epoch(1)
+    assert list(plain) == torch.randperm(12, generator=torch.Generator().manual_seed(mix_seed(3, 1))).tolist()

@@ -50,6 +50,9 @@ RUNS = {
     'jigsaw': dict(method='jigsaw', optimizer='sgd', lr=0.5, n_perms=20, hidden_dim=16),
     # CMC: two banks written with both ranks' features (MemoryBank.update gathers), one draw of negatives for both views
     'cmc': dict(method='cmc', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32),
+    # DeepCluster, SeLa: every image's features from both ranks' shares, the same labels (and DeepCluster's sample order) on both
+    'deepcluster': dict(method='deepcluster', optimizer='sgd', lr=0.5, n_clusters=20, pca_dim=16, kmeans_iters=5),
+    'sela': dict(method='sela', optimizer='sgd', lr=0.5, n_clusters=20, sela_heads=2, sela_opts=3),
 }
 
 def _args(kw):
