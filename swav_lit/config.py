@@ -89,6 +89,15 @@ class Config:
     byol_tau: float = 0.996              # the target's EMA rate at step 0, rising to 1 along a cosine over the run
     byol_blur: list[float] = field(default_factory=lambda: [1.0, 0.1])      # Gaussian blur probability of view 1, view 2
     byol_solarize: list[float] = field(default_factory=lambda: [0.0, 0.2])  # solarization probability of view 1, view 2
+    # DINO (chapter 25; and n_prototypes: K outputs, feat_dim: bottleneck, hidden_dim, tau: student τ_s, sinkhorn_iters)
+    dino_centering: str = 'mean'         # 'mean' (DINO: a running mean of the teacher's outputs) | 'sinkhorn' (DINOv2/v3: Sinkhorn-Knopp)
+    dino_teacher_temp: float = 0.07      # teacher τ_t after the warm-up
+    dino_warmup_teacher_temp: float = 0.04  # teacher τ_t at epoch 0, linear to dino_teacher_temp
+    dino_warmup_teacher_temp_epochs: int = 30  # epochs of that warm-up (0: none)
+    dino_center_momentum: float = 0.9    # the centre's EMA rate (1: the centre stays 0, no centering)
+    dino_momentum: float = 0.996         # the teacher's EMA rate at step 0, rising to 1 along a cosine over the run
+    dino_freeze_last_layer: int = 1      # epochs with the head's last layer frozen
+    dino_bn_head: bool = False           # BatchNorm in the head's hidden layers (the reference's use_bn_in_head)
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -129,6 +138,7 @@ _CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotne
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
+_CHOICES.update(method=_CHOICES['method'] + ('dino',), dino_centering=('mean', 'sinkhorn'))  # chapter 25
 
 def _coerce(key, v, ty:str):
     "`v` as type `ty` ('int', 'float', 'bool', 'str', 'list[int]', 'list[float]'); strings are parsed, other values must fit."
@@ -175,6 +185,12 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(0 <= c.byol_tau <= 1, f'byol_tau={c.byol_tau} must be in [0, 1], e.g. 0.996')
     need(len(c.byol_blur) == 2 and len(c.byol_solarize) == 2 and all(0 <= p <= 1 for p in c.byol_blur + c.byol_solarize),
          f'byol_blur={c.byol_blur}, byol_solarize={c.byol_solarize}: one probability in [0, 1] per view, e.g. [1.0, 0.1] and [0.0, 0.2]')
+    need(c.dino_teacher_temp > 0 and c.dino_warmup_teacher_temp > 0, f'dino_teacher_temp={c.dino_teacher_temp}, '
+         f'dino_warmup_teacher_temp={c.dino_warmup_teacher_temp} must be > 0, e.g. 0.07 and 0.04')
+    need(0 <= c.dino_center_momentum <= 1 and 0 <= c.dino_momentum <= 1, f'dino_center_momentum={c.dino_center_momentum}, '
+         f'dino_momentum={c.dino_momentum} must be in [0, 1], e.g. 0.9 and 0.996')
+    need(c.dino_warmup_teacher_temp_epochs >= 0 and c.dino_freeze_last_layer >= 0, 'dino_warmup_teacher_temp_epochs='
+         f'{c.dino_warmup_teacher_temp_epochs}, dino_freeze_last_layer={c.dino_freeze_last_layer} must not be negative')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     need(2 <= c.n_perms <= math.factorial(9), f'n_perms={c.n_perms} must be between 2 and 9! = 362880, e.g. 100 or 1000')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')
@@ -200,6 +216,8 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         need(sum(c.n_crops) >= 2, f'n_crops={c.n_crops}: SwAV needs at least 2 views')
         need(len(c.crops_for_assign) >= 1 and all(0 <= i < c.n_crops[0] for i in c.crops_for_assign),
              f'crops_for_assign={c.crops_for_assign} must index the large crops: 0..{c.n_crops[0] - 1}')
+    if c.method == 'dino':
+        need(c.n_crops[0] >= 2, f'n_crops={c.n_crops}: DINO needs at least 2 global crops (the teacher\'s), e.g. [2, 6]')
     if c.method in ('simclr', 'moco', 'byol'):
         need(len(c.size_crops) == 1, f'size_crops={c.size_crops}: {c.method} takes two views of one resolution, e.g. '
              '--size_crops 32 --n_crops 2 --min_scale_crops 0.2 --max_scale_crops 1.0')
@@ -269,9 +287,9 @@ def show_config(cfg:Config, file=None):
         print('  ' + ''.join(s.ljust(w) if len(s) < w - 1 else s + '  ' for s in items[i:i + 3]).rstrip(), file=file)
 
 def resolve_norm(cfg:Config, world:int, cuda:bool) -> str:
-    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV, SimCLR and BYOL on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
+    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV, SimCLR, BYOL and DINO on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
     if cfg.norm != 'auto': return cfg.norm
-    return 'syncbn' if cfg.method in ('swav', 'simclr', 'byol') and world > 1 and cuda else 'bn'
+    return 'syncbn' if cfg.method in ('swav', 'simclr', 'byol', 'dino') and world > 1 and cuda else 'bn'
 
 # %% ../nbs/30a_config.ipynb #7265b1f3
 def parse_overrides(args:list[str]) -> dict:

@@ -49,6 +49,11 @@ RUNS = {
     'jigsaw': dict(method='jigsaw', optimizer='sgd', lr=0.5, n_perms=20, hidden_dim=16),
     # CMC: two banks written with both ranks' features (MemoryBank.update gathers), one draw of negatives for both views
     'cmc': dict(method='cmc', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32),
+    # DINO: the centre's batch mean and DINOv2's Sinkhorn all-reduced over ranks, the teacher an EMA of the DDP-averaged student
+    'dino': dict(method='dino', optimizer='sgd', lr=0.5, n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1],
+                 max_scale_crops=[1.0, 0.3], n_prototypes=20, feat_dim=8, hidden_dim=32, dino_momentum=0.9),
+    'dino_sk': dict(method='dino', optimizer='sgd', lr=0.5, n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1],
+                    max_scale_crops=[1.0, 0.3], n_prototypes=20, feat_dim=8, hidden_dim=32, dino_momentum=0.9, dino_centering='sinkhorn'),
 }
 
 def _args(kw):
