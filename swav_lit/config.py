@@ -120,6 +120,7 @@ SUPERVISED_REFERENCE = {
                source='chapter 40: cifar10_supervised_cpu, seed 0, 15 epochs at batch 128, all 50,000/10,000 images')
        for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu')},
 }
+SUPERVISED_REFERENCE.update({p: SUPERVISED_REFERENCE['cifar10_swav_cpu'] for p in ('cifar10_dino_cpu', 'cifar10_dino_sk_cpu')})  # chapter 25
 _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_size', 'size_crops', 'seed')
 
 def supervised_reference(cfg:Config) -> dict|None:

@@ -170,7 +170,7 @@ CPU_PRESETS = {
                              lr=1.0, final_lr=0.0, warmup_epochs=1, wd=1e-5, trust_coef=0.02, lars_clip=True,
                              lars_exclude_bn_bias=True, byol_tau=0.99, byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),
     # DINO: the CPU data, trunk and colour, cifar10_swav_mc_cpu's crop sizes, solo-learn's CIFAR DINO LARS; both centrings
-    **{f'cifar10_dino{sfx}_cpu': dict(DINO_CPU, dino_centering=c, epochs=10, dino_warmup_teacher_temp_epochs=2)
+    **{f'cifar10_dino{sfx}_cpu': dict(DINO_CPU, dino_centering=c, epochs=8, dino_warmup_teacher_temp_epochs=2)
        for sfx, c in (('', 'mean'), ('_sk', 'sinkhorn'))},
 }
 
