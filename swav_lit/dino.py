@@ -14,7 +14,6 @@ from .contrast import ema_update
 from .sinkhorn import sinkhorn
 from .multicrop import multicrop_transform, multicrop_forward
 from .byol import target_tau
-from .lens import entropy
 
 # %% auto #0
 __all__ = ['NormedLinear', 'DINOHead', 'teacher_temp_at', 'centered_teacher', 'update_center', 'sinkhorn_teacher', 'dino_loss',
@@ -130,5 +129,5 @@ class DINO(Method):
         p_t = self.targets(t)
         loss = dino_loss(s, p_t, self.n_global, self.tau)
         if self.training and self.centering == 'mean': update_center(self.center, t, self.center_momentum)  # after the loss
-        H = entropy(p_t.double()).mean().item()
+        H = -torch.special.xlogy(p_t.double(), p_t.double()).sum(-1).mean().item()  # h(P_t), 0 log 0 = 0
         return loss, dict(H_t=H, KL=loss.item() - H, temp=self.teacher_temp)
