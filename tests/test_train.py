@@ -47,6 +47,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='byol', byol_blur=[1.0]), {}, 'one probability in [0, 1] per view'),
     (dict(method='byol', n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'byol takes two views of one resolution'),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
+    (dict(method='dino', dino_centering='median'), {}, "dino_centering='median' is not one of ('mean', 'sinkhorn')"),
+    (dict(method='dino', n_crops=[1, 4], size_crops=[32, 16], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'DINO needs at least 2 global crops'),
+    (dict(method='dino', dino_teacher_temp=0.0), {}, 'must be > 0, e.g. 0.07 and 0.04'),
 ]
 
 @pytest.mark.parametrize('ov,launch,words', BAD, ids=[w[:40] for *_, w in BAD])
