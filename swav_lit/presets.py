@@ -124,7 +124,9 @@ PRESETS = {
     # multi-crop sizes and solo-learn's CIFAR DINO optimiser (LARS lr 0.3 at batch 256, eta 0.02, clipped, wd 1e-6)
     'digits_dino': dict(_DIGITS, method='dino', batch_size=128, n_crops=[2, 2], size_crops=[32, 16], min_scale_crops=[0.3, 0.14],
                         max_scale_crops=[1.0, 0.3], n_prototypes=64, feat_dim=32, hidden_dim=128, tau=0.1, dino_bn_head=True,
-                        dino_momentum=0.99, dino_warmup_teacher_temp_epochs=5, epochs=15),
+                        dino_momentum=0.99, dino_warmup_teacher_temp_epochs=5, epochs=15),  # measured (seed 0, 2 loaded
+                        # cores, 328 s): it ends in the uniform collapse (loss 4.158 at ln K = 4.159, h(P_t) 4.134, KL 0.024),
+                        # kNN 0.786 / linear 0.942 against random init 0.847 / 0.947: DINO does not learn the digits at this scale
     **{f'cifar10_dino{sfx}_cpu': dict(_CPU, method='dino', optimizer='lars', lr=0.3, final_lr=0.0, wd=1e-6, trust_coef=0.02,
                                       lars_clip=True, lars_exclude_bn_bias=True, n_crops=[2, 4], size_crops=[32, 24],
                                       min_scale_crops=[0.2, 0.15], max_scale_crops=[1.0, 0.5], n_prototypes=1024, feat_dim=128,
