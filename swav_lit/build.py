@@ -22,6 +22,7 @@ from .augment import BatchViews
 from .multicrop import MultiCropSwAV
 from .contrast import SimCLR, MoCo
 from .byol import BYOL
+from .dino import DINO
 from .pretext import RotNet, JigsawNet
 from .cmc import CMC, LabTrunk
 from .cluster import DeepCluster, SeLa
@@ -153,6 +154,7 @@ def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
 METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'cmc': CMC,
            'deepcluster': DeepCluster, 'sela': SeLa,
            'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
+METHODS['dino'] = DINO  # chapter 25
 
 def method_args(ctor, cfg:Config) -> dict:
     "The fields of `cfg` that `ctor` takes, by name: one name per knob from the Config to the constructor."

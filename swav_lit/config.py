@@ -97,6 +97,15 @@ class Config:
     sela_heads: int = 1                  # SeLa: heads, each with its own labels (the reference's hc)
     sela_iters: int = 100                # SeLa: Sinkhorn-Knopp iterations per label optimisation
     sela_opts: int = 100                 # SeLa: label optimisations over the run (nopts; quadratic spacing, at most one per epoch)
+    # DINO (chapter 25; and n_prototypes: K outputs, feat_dim: bottleneck, hidden_dim, tau: student τ_s, sinkhorn_iters)
+    dino_centering: str = 'mean'         # 'mean' (DINO: a running mean of the teacher's outputs) | 'sinkhorn' (DINOv2/v3: Sinkhorn-Knopp)
+    dino_teacher_temp: float = 0.07      # teacher τ_t after the warm-up
+    dino_warmup_teacher_temp: float = 0.04  # teacher τ_t at epoch 0, linear to dino_teacher_temp
+    dino_warmup_teacher_temp_epochs: int = 30  # epochs of that warm-up (0: none)
+    dino_center_momentum: float = 0.9    # the centre's EMA rate (1: the centre stays 0, no centering)
+    dino_momentum: float = 0.996         # the teacher's EMA rate at step 0, rising to 1 along a cosine over the run
+    dino_freeze_last_layer: int = 1      # epochs with the head's last layer frozen
+    dino_bn_head: bool = False           # BatchNorm in the head's hidden layers (the reference's use_bn_in_head)
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -119,6 +128,7 @@ SUPERVISED_REFERENCE = {
                source='chapter 40: cifar10_supervised_cpu, seed 0, 15 epochs at batch 128, all 50,000/10,000 images')
        for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu')},
 }
+SUPERVISED_REFERENCE.update({p: SUPERVISED_REFERENCE['cifar10_swav_cpu'] for p in ('cifar10_dino_cpu', 'cifar10_dino_sk_cpu')})  # chapter 25
 _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_size', 'size_crops', 'seed')
 
 def supervised_reference(cfg:Config) -> dict|None:
@@ -137,6 +147,7 @@ _CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotne
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
                 nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
+_CHOICES.update(method=_CHOICES['method'] + ('dino',), dino_centering=('mean', 'sinkhorn'))  # chapter 25
 
 def _coerce(key, v, ty:str):
     "`v` as type `ty` ('int', 'float', 'bool', 'str', 'list[int]', 'list[float]'); strings are parsed, other values must fit."
@@ -183,6 +194,12 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(0 <= c.byol_tau <= 1, f'byol_tau={c.byol_tau} must be in [0, 1], e.g. 0.996')
     need(len(c.byol_blur) == 2 and len(c.byol_solarize) == 2 and all(0 <= p <= 1 for p in c.byol_blur + c.byol_solarize),
          f'byol_blur={c.byol_blur}, byol_solarize={c.byol_solarize}: one probability in [0, 1] per view, e.g. [1.0, 0.1] and [0.0, 0.2]')
+    need(c.dino_teacher_temp > 0 and c.dino_warmup_teacher_temp > 0, f'dino_teacher_temp={c.dino_teacher_temp}, '
+         f'dino_warmup_teacher_temp={c.dino_warmup_teacher_temp} must be > 0, e.g. 0.07 and 0.04')
+    need(0 <= c.dino_center_momentum <= 1 and 0 <= c.dino_momentum <= 1, f'dino_center_momentum={c.dino_center_momentum}, '
+         f'dino_momentum={c.dino_momentum} must be in [0, 1], e.g. 0.9 and 0.996')
+    need(c.dino_warmup_teacher_temp_epochs >= 0 and c.dino_freeze_last_layer >= 0, 'dino_warmup_teacher_temp_epochs='
+         f'{c.dino_warmup_teacher_temp_epochs}, dino_freeze_last_layer={c.dino_freeze_last_layer} must not be negative')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     for k in ('pca_dim', 'kmeans_iters', 'sela_heads', 'sela_iters', 'sela_opts'): need(getattr(c, k) >= 1, f'{k}={getattr(c, k)} must be at least 1')
     need(c.n_clusters >= 2, f'n_clusters={c.n_clusters} must be at least 2 (DeepCluster\'s k, SeLa\'s K), e.g. 100')
@@ -211,6 +228,8 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
         need(sum(c.n_crops) >= 2, f'n_crops={c.n_crops}: SwAV needs at least 2 views')
         need(len(c.crops_for_assign) >= 1 and all(0 <= i < c.n_crops[0] for i in c.crops_for_assign),
              f'crops_for_assign={c.crops_for_assign} must index the large crops: 0..{c.n_crops[0] - 1}')
+    if c.method == 'dino':
+        need(c.n_crops[0] >= 2, f'n_crops={c.n_crops}: DINO needs at least 2 global crops (the teacher\'s), e.g. [2, 6]')
     if c.method in ('simclr', 'moco', 'byol'):
         need(len(c.size_crops) == 1, f'size_crops={c.size_crops}: {c.method} takes two views of one resolution, e.g. '
              '--size_crops 32 --n_crops 2 --min_scale_crops 0.2 --max_scale_crops 1.0')
@@ -280,9 +299,9 @@ def show_config(cfg:Config, file=None):
         print('  ' + ''.join(s.ljust(w) if len(s) < w - 1 else s + '  ' for s in items[i:i + 3]).rstrip(), file=file)
 
 def resolve_norm(cfg:Config, world:int, cuda:bool) -> str:
-    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV, SimCLR and BYOL on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
+    "`cfg.norm`, with 'auto' resolved for the launch: SyncBatchNorm for SwAV, SimCLR, BYOL and DINO on several GPUs (as the published runs), else BatchNorm (MoCo: shuffled)."
     if cfg.norm != 'auto': return cfg.norm
-    return 'syncbn' if cfg.method in ('swav', 'simclr', 'byol') and world > 1 and cuda else 'bn'
+    return 'syncbn' if cfg.method in ('swav', 'simclr', 'byol', 'dino') and world > 1 and cuda else 'bn'
 
 # %% ../nbs/30a_config.ipynb #7265b1f3
 def parse_overrides(args:list[str]) -> dict:

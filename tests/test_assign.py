@@ -10,8 +10,8 @@ from conftest import NAIVE
 from swav_lit.exercises import strip_solution_markers, is_marker
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ['10_npid', '11_nce', '12_pirl', '13_simclr_moco', '14_pretext', '15_cmc', '20_sinkhorn', '21_swav', '22_multicrop', '23_cluster', '24_byol']
-MODULES = ['npid', 'nce', 'pirl', 'contrast', 'pretext', 'cmc', 'sinkhorn', 'swav', 'multicrop', 'cluster', 'byol']
+CHAPTERS = ['10_npid', '11_nce', '12_pirl', '13_simclr_moco', '14_pretext', '15_cmc', '20_sinkhorn', '21_swav', '22_multicrop', '23_cluster', '24_byol', '25_dino']
+MODULES = ['npid', 'nce', 'pirl', 'contrast', 'pretext', 'cmc', 'sinkhorn', 'swav', 'multicrop', 'cluster', 'byol', 'dino']
 TIMEOUT = 900  # per notebook: generous, for a machine shared with training runs
 NBG_KEYS = {'grade', 'solution', 'locked', 'grade_id', 'schema_version', 'task', 'checksum'}
 
@@ -24,7 +24,7 @@ def test_assign_real_chapters(course):
         stu = json.loads((d / 'student' / f'{ch}.ipynb').read_text())
         src = ''.join(_src(c) for c in stu['cells'])
         assert 'raise NotImplementedError' in src and 'YOUR ANSWER HERE' in src and not any(m in src for m in MARKERS), ch
-        assert not re.search(r'\b(sinkhorn_loop|swav_loss_loop|update_loop|nce_loop|nt_xent_loop|byol_loss_loop)\b', src), ch  # no reference left to call
+        assert not re.search(r'\b(sinkhorn_loop|swav_loss_loop|update_loop|nce_loop|nt_xent_loop|byol_loss_loop|dino_loss_loop)\b', src), ch  # no reference left to call
         assert stu['metadata']['swav_lit_assignment'] == {'chapter': ch}
         cells = stu['cells']
         for e in man['chapters'][ch]['exercises']:

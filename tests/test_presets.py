@@ -154,6 +154,10 @@ CPU_SWAV = dict(CPU_BASE, method='swav', batch_size=256, optimizer='lars', lr=0.
                 freeze_prototypes_iters=100, queue_length=0, n_crops=[2], crops_for_assign=[0, 1], epochs=18)
 CPU_NPID = dict(CPU_BASE, method='npid', batch_size=128, optimizer='sgd', lr=0.03, momentum=0.9, wd=5e-4, schedule='cosine',
                 final_lr=0.0, n_neg=1024, nce_tau=0.1, bank_momentum=0.5, feat_dim=128, epochs=15)
+DINO_CPU = dict(CPU_BASE, method='dino', batch_size=256, optimizer='lars', lr=0.3, final_lr=0.0, wd=1e-6, trust_coef=0.02,
+                lars_clip=True, lars_exclude_bn_bias=True, n_crops=[2, 4], size_crops=[32, 24], min_scale_crops=[0.2, 0.15],
+                max_scale_crops=[1.0, 0.5], n_prototypes=1024, feat_dim=128, hidden_dim=512, tau=0.1, dino_bn_head=True,
+                dino_momentum=0.99)
 CPU_PRESETS = {
     'cifar10_swav_cpu': CPU_SWAV,
     'cifar10_swav_mc_cpu': dict(CPU_SWAV, epochs=9, n_crops=[2, 4], size_crops=[32, 24], min_scale_crops=[0.2, 0.15],
@@ -165,6 +169,9 @@ CPU_PRESETS = {
     'cifar10_byol_cpu': dict(CPU_BASE, method='byol', batch_size=256, feat_dim=128, hidden_dim=512, epochs=11, optimizer='lars',
                              lr=1.0, final_lr=0.0, warmup_epochs=1, wd=1e-5, trust_coef=0.02, lars_clip=True,
                              lars_exclude_bn_bias=True, byol_tau=0.99, byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),
+    # DINO: the CPU data, trunk and colour, cifar10_swav_mc_cpu's crop sizes, solo-learn's CIFAR DINO LARS; both centrings
+    **{f'cifar10_dino{sfx}_cpu': dict(DINO_CPU, dino_centering=c, epochs=8, dino_warmup_teacher_temp_epochs=2)
+       for sfx, c in (('', 'mean'), ('_sk', 'sinkhorn'))},
 }
 
 @pytest.mark.parametrize('name', list(CPU_PRESETS))
@@ -250,3 +257,31 @@ def test_imagenet_sela():
            [0.08, 0.08, 0.008, 0.008, 0.0008, 0.0008, 0.00008, 0.00008]
     opt, g = groups(cfg, m)
     assert type(opt) is torch.optim.SGD and g[0][2] == 1e-5 and crop(m.transform).scale == (0.08, 1.0)
+# ---------------------------------------------------------------- DINO (chapter 25)
+def test_imagenet_dino():
+    """Caron et al. 2021 and facebookresearch/dino, the ResNet-50 run: DINO head 2048 -> 2048 -> 2048 -> 256 (GELU, no BN),
+    l2-normalised, a weight-normalised last layer to 65,536 outputs; τ_s 0.1, τ_t 0.04 throughout, centre momentum 0.9,
+    teacher momentum 0.996 -> 1 (cosine over every step), last layer frozen for 1 epoch; 2x224 px crops at (0.14, 1) and 8x96
+    px at (0.05, 0.14); SGD lr 0.03 x 1024/256 after 10 warmup epochs from 0, cosine to 1e-6, wd 1e-4 not on biases and norms."""
+    from swav_lit.dino import DINO
+    cfg, m = views_of('imagenet_dino', n_data=1_281_167)
+    assert isinstance(m, DINO) and m.centering == 'mean' and m.tau == 0.1 and m.center_momentum == 0.9 and m.freeze_epochs == 1
+    lin = [l for l in m.head.mlp if isinstance(l, torch.nn.Linear)]
+    assert [(l.in_features, l.out_features) for l in lin] == [(2048, 2048), (2048, 2048), (2048, 256)]
+    assert not any(isinstance(l, torch.nn.BatchNorm1d) for l in m.head.mlp) and m.head.last_layer.weight_v.shape == (65536, 256)
+    assert all(m.teacher_temp == 0.04 for m.epoch in (0, 29, 99))
+    spe = 1_281_167 // 1024
+    assert m.total_steps == 100 * spe and m.momentum(0) == pytest.approx(0.996) and m.momentum(m.total_steps) == 1.
+    mc = m.batch_transform
+    assert (mc.size_crops, mc.n_crops, mc.min_scale_crops, mc.max_scale_crops) == ([224, 96], [2, 8], [0.14, 0.05], [1.0, 0.14])
+    opt, g = groups(cfg, m)
+    assert type(opt) is torch.optim.SGD and g[0][0] == 0 and g[0][2] == 1e-4 and g[1][1] == 0 and g[1][2] == 0.
+    assert lr_at(0, cfg, spe) == 0. and lr_at(10 * spe - 1, cfg, spe) == pytest.approx(0.12) and lr_at(100 * spe, cfg, spe) == pytest.approx(1e-6)
+
+def test_digits_dino():
+    from swav_lit.config import validate
+    cfg = validate(get_config('digits_dino'), world_size=1)
+    m = build_method(cfg, 1437)
+    assert m.total_steps == 15 * (1437 // 128) and m.base_momentum == 0.99 and m.centering == 'mean'
+    assert any(isinstance(l, torch.nn.BatchNorm1d) for l in m.head.mlp) and m.head.last_layer.weight_v.shape == (64, 32)
+    assert [m.teacher_temp for m.epoch in (0, 4, 5)] == [0.04, 0.07, 0.07]

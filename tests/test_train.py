@@ -20,7 +20,7 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(lr='fast'), {}, "lr='fast' is not a float"),
     (dict(cpu='maybe'), {}, 'use true or false'),
     (dict(size_crops='big'), {}, "size_crops='big' is not an int"),
-    (dict(method='dino'), {}, "method='dino' is not one of"),
+    (dict(method='dinov3'), {}, "method='dinov3' is not one of"),
     (dict(epochs=0), {}, 'epochs=0 must be at least 1'),
     (dict(lr=-0.1), {}, 'lr=-0.1 must be > 0'),
     (dict(momentum=1.0), {}, 'momentum=1.0 must be in [0, 1)'),
@@ -50,6 +50,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='deepcluster', n_clusters=1), {}, "n_clusters=1 must be at least 2 (DeepCluster's k, SeLa's K)"),
     (dict(method='sela', sela_lambda=0.0), {}, 'sela_lambda=0.0 must be > 0'),
     (dict(method='sela', sela_opts=0), {}, 'sela_opts=0 must be at least 1'),
+    (dict(method='dino', dino_centering='median'), {}, "dino_centering='median' is not one of ('mean', 'sinkhorn')"),
+    (dict(method='dino', n_crops=[1, 4], size_crops=[32, 16], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'DINO needs at least 2 global crops'),
+    (dict(method='dino', dino_teacher_temp=0.0), {}, 'must be > 0, e.g. 0.07 and 0.04'),
 ]
 
 @pytest.mark.parametrize('ov,launch,words', BAD, ids=[w[:40] for *_, w in BAD])
@@ -124,6 +127,8 @@ def test_every_preset_validates():
 # ---------------------------------------------------------------- exact resume
 def _digits(method, out, **kw):
     method, _, aug = method.partition('-')  # 'swav-pil': SwAV with the per-image PIL views
+    sk = method == 'dino_sk'  # DINO with DINOv2's Sinkhorn centring
+    if sk: method = 'dino'
     base = dict(method=method, aug=aug or 'auto', batch_size=256, epochs=2, size_crops=[16], n_crops=[2], min_scale_crops=[0.2],
                 max_scale_crops=[1.0], knn_every=0, report=False, progress=False, out_dir=str(out), seed=5)
     if method == 'swav':
@@ -134,6 +139,10 @@ def _digits(method, out, **kw):
     if method == 'simclr': base.update(hidden_dim=64, tau=0.5)
     if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
     if method == 'byol': base.update(hidden_dim=64, byol_tau=0.9, byol_blur=[1.0, 0.1])  # the EMA moves visibly; both blurs drawn
+    if method == 'dino':  # the teacher and the centre move visibly; the last layer thaws and tau_t warms up at the epoch boundary
+        base.update(n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3], n_prototypes=20,
+                    feat_dim=8, hidden_dim=32, dino_momentum=0.9, dino_warmup_teacher_temp_epochs=2, dino_bn_head=True,
+                    dino_centering='sinkhorn' if sk else 'mean')
     if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
     if method in ('deepcluster', 'sela'): base.update(n_clusters=20, pca_dim=16, kmeans_iters=5, sela_heads=2, sela_opts=3)  # relabelled at epochs 0 and 1
     return {**base, **kw}
@@ -142,7 +151,7 @@ def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'deepcluster', 'sela']  # batched views on the digits, but '-pil' and the jigsaw
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'deepcluster', 'sela', 'dino', 'dino-pil', 'dino_sk']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):

@@ -53,6 +53,11 @@ RUNS = {
     # DeepCluster, SeLa: every image's features from both ranks' shares, the same labels (and DeepCluster's sample order) on both
     'deepcluster': dict(method='deepcluster', optimizer='sgd', lr=0.5, n_clusters=20, pca_dim=16, kmeans_iters=5),
     'sela': dict(method='sela', optimizer='sgd', lr=0.5, n_clusters=20, sela_heads=2, sela_opts=3),
+    # DINO: the centre's batch mean and DINOv2's Sinkhorn all-reduced over ranks, the teacher an EMA of the DDP-averaged student
+    'dino': dict(method='dino', optimizer='sgd', lr=0.5, n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1],
+                 max_scale_crops=[1.0, 0.3], n_prototypes=20, feat_dim=8, hidden_dim=32, dino_momentum=0.9),
+    'dino_sk': dict(method='dino', optimizer='sgd', lr=0.5, n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1],
+                    max_scale_crops=[1.0, 0.3], n_prototypes=20, feat_dim=8, hidden_dim=32, dino_momentum=0.9, dino_centering='sinkhorn'),
 }
 
 def _args(kw):
