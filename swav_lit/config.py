@@ -21,7 +21,7 @@ class ConfigError(ValueError):
 class Config:
     "Every knob of a run. Defaults: SwAV on the digits; `PRESETS` holds the named runs; `validate` checks them."
     name: str = 'digits_swav'
-    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'byol' | 'rotnet' | 'jigsaw' | 'supervised' (the baseline: labels)
+    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'byol' | 'cpc' | 'rotnet' | 'jigsaw' | 'supervised' (the baseline: labels)
     # data and trunk
     data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet' | 'folder' (your own: data_root/train/<class>/*.png)
     data_root: str = ''                  # '' = the default place of `data` (imagenet and folder need it: train/ plus val/ or test/)
@@ -89,6 +89,12 @@ class Config:
     byol_tau: float = 0.996              # the target's EMA rate at step 0, rising to 1 along a cosine over the run
     byol_blur: list[float] = field(default_factory=lambda: [1.0, 0.1])      # Gaussian blur probability of view 1, view 2
     byol_solarize: list[float] = field(default_factory=lambda: [0.0, 0.2])  # solarization probability of view 1, view 2
+    # CPC (chapter 26; and hidden_dim above: the context network's width)
+    cpc_patch: int = 64                  # side of the grid's patches (px), cut from the size_crops[0] px view
+    cpc_stride: int = 32                 # a patch every cpc_stride px (< cpc_patch: overlapping patches)
+    cpc_steps: int = 5                   # K: predict 1..K rows ahead
+    cpc_context: str = 'pixelcnn'        # 'pixelcnn' (masked convolutions, CPC v1/v2) | 'gru' (one GRU down each column)
+    cpc_directions: int = 1              # 1: top-down (v1) | 2 | 4: every direction (v2), a context network each
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -109,7 +115,7 @@ SUPERVISED_REFERENCE = {
                     'linear probe': 0.967, 'source': 'measured on this project: seed 0, 15 epochs, 2 CPU cores'},
     **{p: dict(command='swav_lit_train --config cifar10_supervised_cpu', **{'kNN k=20': 0.671, 'kNN k=200': 0.655, 'linear probe': 0.699},
                source='chapter 40: cifar10_supervised_cpu, seed 0, 15 epochs at batch 128, all 50,000/10,000 images')
-       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu')},
+       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu', 'cifar10_cpc_cpu')},
 }
 _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_size', 'size_crops', 'seed')
 
@@ -125,10 +131,11 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'cmc', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'cpc', 'rotnet', 'jigsaw', 'cmc', 'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
-                nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
+                nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'),
+                cpc_context=('pixelcnn', 'gru'))
 
 def _coerce(key, v, ty:str):
     "`v` as type `ty` ('int', 'float', 'bool', 'str', 'list[int]', 'list[float]'); strings are parsed, other values must fit."
@@ -175,6 +182,13 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
     need(0 <= c.byol_tau <= 1, f'byol_tau={c.byol_tau} must be in [0, 1], e.g. 0.996')
     need(len(c.byol_blur) == 2 and len(c.byol_solarize) == 2 and all(0 <= p <= 1 for p in c.byol_blur + c.byol_solarize),
          f'byol_blur={c.byol_blur}, byol_solarize={c.byol_solarize}: one probability in [0, 1] per view, e.g. [1.0, 0.1] and [0.0, 0.2]')
+    if c.method == 'cpc':
+        need(c.cpc_stride >= 1 and 1 <= c.cpc_patch <= c.size_crops[0], f'cpc_patch={c.cpc_patch}, cpc_stride={c.cpc_stride}: '
+             f'need 1 <= cpc_patch <= size_crops[0]={c.size_crops[0]} and cpc_stride >= 1, e.g. --cpc_patch 8 --cpc_stride 4 at 32 px')
+        G = (c.size_crops[0] - c.cpc_patch) // max(c.cpc_stride, 1) + 1
+        need(1 <= c.cpc_steps < G, f'cpc_steps={c.cpc_steps}: a {G}x{G} grid of patches predicts 1 to {G - 1} rows ahead')
+        need(c.cpc_directions in (1, 2, 4), f'cpc_directions={c.cpc_directions}: use 1 (top-down), 2 or 4')
+        need(len(c.size_crops) == 1, f'size_crops={c.size_crops}: cpc cuts its grid from one view of one resolution, e.g. --size_crops 32')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     need(2 <= c.n_perms <= math.factorial(9), f'n_perms={c.n_perms} must be between 2 and 9! = 362880, e.g. 100 or 1000')
     need(0 <= c.blur_prob <= 1, f'blur_prob={c.blur_prob} must be in [0, 1]')

@@ -165,6 +165,9 @@ CPU_PRESETS = {
     'cifar10_byol_cpu': dict(CPU_BASE, method='byol', batch_size=256, feat_dim=128, hidden_dim=512, epochs=11, optimizer='lars',
                              lr=1.0, final_lr=0.0, warmup_epochs=1, wd=1e-5, trust_coef=0.02, lars_clip=True,
                              lars_exclude_bn_bias=True, byol_tau=0.99, byol_blur=[0.0, 0.0], byol_solarize=[0.0, 0.2]),
+    # CPC: NPID's CPU data, trunk, view and SGD (lr 0.03); a 3x3 grid of 16 px patches every 8 px, 2 rows ahead
+    'cifar10_cpc_cpu': dict(CPU_NPID, method='cpc', hidden_dim=128, epochs=6, cpc_patch=16, cpc_stride=8,
+                            cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),
 }
 
 @pytest.mark.parametrize('name', list(CPU_PRESETS))
@@ -226,3 +229,20 @@ def test_cmc_cpu_preset():
     flat = torch.tensor([200, 30, 90], dtype=torch.uint8)[None, :, None, None].expand(64, 3, 32, 32)  # a coloured flat image
     want = (torch.tensor([200, 30, 90])[:, None, None] / 255 - m.trunk.rgb_mean) / m.trunk.rgb_std
     assert torch.allclose(m.batch_transform(flat, seeds=list(range(64))), want.expand(64, 3, 32, 32), atol=1e-5)  # no jitter, no gray
+
+def test_imagenet_cpc():
+    """van den Oord et al. 2018: 256 px crops cut into a 7x7 grid of 64 px patches every 32 px (32 px overlap), up to 5 rows
+    ahead, masked-convolution context; CPC v2: its blocks 256 wide, every direction; the trunk the encoder over the grid."""
+    from swav_lit.cpc import CPC, PatchTrunk, MaskedContext
+    cfg, m = views_of('imagenet_cpc', n_data=1_281_167)
+    assert isinstance(m, CPC) and isinstance(m.trunk, PatchTrunk) and (m.trunk.patch, m.trunk.stride, m.grid) == (64, 32, 7)
+    assert m.steps == 5 and len(m.context) == 4 and all(isinstance(c, MaskedContext) and len(c.blocks) == 5 for c in m.context)
+    assert m.context[0].blocks[0].inp.out_channels == 256 and m.trunk.dim == 2048 and cfg.arch == 'resnet50'
+    assert crop(m.transform).size == (256, 256)
+
+def test_digits_cpc():
+    from swav_lit.config import validate
+    from swav_lit.cpc import CPC
+    cfg = validate(get_config('digits_cpc'), world_size=1)
+    m = build_method(cfg, 1437)
+    assert isinstance(m, CPC) and (m.trunk.patch, m.trunk.stride, m.grid, m.steps, len(m.context)) == (16, 8, 3, 2, 1)

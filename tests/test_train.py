@@ -46,6 +46,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='byol', byol_tau=1.5), {}, 'byol_tau=1.5 must be in [0, 1]'),
     (dict(method='byol', byol_blur=[1.0]), {}, 'one probability in [0, 1] per view'),
     (dict(method='byol', n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'byol takes two views of one resolution'),
+    (dict(method='cpc', size_crops=[32], n_crops=[2], min_scale_crops=[0.2], max_scale_crops=[1.0], cpc_patch=16, cpc_stride=8, cpc_steps=3), {}, 'a 3x3 grid of patches predicts 1 to 2 rows ahead'),
+    (dict(method='cpc', size_crops=[32], n_crops=[2], min_scale_crops=[0.2], max_scale_crops=[1.0], cpc_patch=40), {}, 'need 1 <= cpc_patch <= size_crops[0]=32'),
+    (dict(method='cpc', cpc_context='lstm'), {}, "cpc_context='lstm' is not one of ('pixelcnn', 'gru')"),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
 ]
 
@@ -131,6 +134,7 @@ def _digits(method, out, **kw):
     if method == 'simclr': base.update(hidden_dim=64, tau=0.5)
     if method == 'moco': base.update(hidden_dim=64, tau=0.2, moco_m=0.9, queue_length=512, bn_splits=4)  # the queue wraps round
     if method == 'byol': base.update(hidden_dim=64, byol_tau=0.9, byol_blur=[1.0, 0.1])  # the EMA moves visibly; both blurs drawn
+    if method == 'cpc': base.update(cpc_patch=8, cpc_stride=4, cpc_steps=2, hidden_dim=16, cpc_directions=2)  # 3x3 grid, two directions
     if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
     return {**base, **kw}
 
@@ -138,7 +142,7 @@ def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil']  # batched views on the digits, but '-pil' and the jigsaw
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'cpc']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):
