@@ -50,7 +50,7 @@ RUNS = {
     # CMC: two banks written with both ranks' features (MemoryBank.update gathers), one draw of negatives for both views
     'cmc': dict(method='cmc', optimizer='sgd', lr=0.5, n_neg=64, feat_dim=32),
     # CPC: every patch of both ranks' images is a candidate (gather_with_grad), each rank's images at its offset; the GRU context
-    'cpc': dict(method='cpc', optimizer='sgd', lr=0.5, cpc_patch=8, cpc_stride=4, cpc_steps=2, hidden_dim=16, cpc_context='gru'),
+    'cpc': dict(method='cpc', optimizer='sgd', lr=4.0, cpc_patch=8, cpc_stride=4, cpc_steps=2, hidden_dim=16, cpc_context='gru'),
 }
 
 def _args(kw):
