@@ -122,7 +122,8 @@ PRESETS = {
     # CPC (chapter 26): one view per image (chapter 10's crop, flip and colour) cut into a 3x3 grid of 16 px patches every
     # 8 px, K = 2 rows ahead, masked-convolution context, top-down; chapter 05's SGD recipe on the digits
     'digits_cpc': dict(_DIGITS, method='cpc', batch_size=128, hidden_dim=64, min_scale_crops=[0.6], epochs=15, cpc_patch=16,
-                       cpc_stride=8, cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),
+                       cpc_stride=8, cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),  # measured (seed 0, 2 loaded cores, 321 s):
+                       # loss 8.29 -> 4.34, kNN 0.786 / linear 0.914, random init 0.817 / 0.944 (below it on the digits)
     'cifar10_cpc_cpu': dict(_CPU_NPID, method='cpc', hidden_dim=128, epochs=6, cpc_patch=16, cpc_stride=8,
                             cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),  # a 60-step probe beside other work: 57 img/s
                             # (cifar10_supervised_cpu 186 the same way, 1140 idle): ~350 img/s idle, 6 epochs ~15 min; lr 0.1 diverged (step 30)
