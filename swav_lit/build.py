@@ -26,6 +26,7 @@ from .dino import DINO
 from .pretext import RotNet, JigsawNet
 from .cmc import CMC, LabTrunk
 from .cluster import DeepCluster, SeLa
+from .cpc import CPC, PatchTrunk
 from .config import Config, ConfigError
 
 # %% auto #0
@@ -149,12 +150,12 @@ def build_trunk(cfg:Config, seed:int|None=None) -> nn.Module:
     enc = lambda c: SmallConvNet(tuple(cfg.width * 2**i for i in range(4)), c) if cfg.arch == 'small' else make_trunk(cfg.arch, cfg.cifar_stem, c)
     with rng_scope(cfg.seed if seed is None else seed):  # CMC: an encoder for L and one for ab behind one RGB input (chapter 15)
         trunk = LabTrunk(enc(1), enc(2), data_stats(cfg)) if cfg.method == 'cmc' else enc(3)
-    return strip_bn(trunk) if cfg.norm == 'none' else trunk
+    trunk = strip_bn(trunk) if cfg.norm == 'none' else trunk
+    return PatchTrunk(trunk, cfg.cpc_patch, cfg.cpc_stride) if cfg.method == 'cpc' else trunk  # CPC: the encoder over the grid, pooled (chapter 26)
 
-METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'rotnet': RotNet, 'jigsaw': JigsawNet, 'cmc': CMC,
-           'deepcluster': DeepCluster, 'sela': SeLa,
+METHODS = {'npid': NPID, 'pirl': PIRL, 'simclr': SimCLR, 'moco': MoCo, 'byol': BYOL, 'dino': DINO, 'cpc': CPC, 'rotnet': RotNet,
+           'jigsaw': JigsawNet, 'cmc': CMC, 'deepcluster': DeepCluster, 'sela': SeLa,
            'swav': MultiCropSwAV, 'supervised': Supervised}  # Config.method -> constructor (arguments: Config field names)
-METHODS['dino'] = DINO  # chapter 25
 
 def method_args(ctor, cfg:Config) -> dict:
     "The fields of `cfg` that `ctor` takes, by name: one name per knob from the Config to the constructor."

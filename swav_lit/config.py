@@ -21,7 +21,7 @@ class ConfigError(ValueError):
 class Config:
     "Every knob of a run. Defaults: SwAV on the digits; `PRESETS` holds the named runs; `validate` checks them."
     name: str = 'digits_swav'
-    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'byol' | 'rotnet' | 'jigsaw' | 'supervised' (the baseline: labels)
+    method: str = 'swav'                 # 'swav' | 'pirl' | 'npid' | 'simclr' | 'moco' | 'byol' | 'cpc' | 'rotnet' | 'jigsaw' | 'supervised' (the baseline: labels)
     # data and trunk
     data: str = 'digits'                 # 'digits' | 'cifar10' | 'stl10' | 'imagenet' | 'folder' (your own: data_root/train/<class>/*.png)
     data_root: str = ''                  # '' = the default place of `data` (imagenet and folder need it: train/ plus val/ or test/)
@@ -106,6 +106,12 @@ class Config:
     dino_momentum: float = 0.996         # the teacher's EMA rate at step 0, rising to 1 along a cosine over the run
     dino_freeze_last_layer: int = 1      # epochs with the head's last layer frozen
     dino_bn_head: bool = False           # BatchNorm in the head's hidden layers (the reference's use_bn_in_head)
+    # CPC (chapter 26; and hidden_dim above: the context network's width)
+    cpc_patch: int = 64                  # side of the grid's patches (px), cut from the size_crops[0] px view
+    cpc_stride: int = 32                 # a patch every cpc_stride px (< cpc_patch: overlapping patches)
+    cpc_steps: int = 5                   # K: predict 1..K rows ahead
+    cpc_context: str = 'pixelcnn'        # 'pixelcnn' (masked convolutions, CPC v1/v2) | 'gru' (one GRU down each column)
+    cpc_directions: int = 1              # 1: top-down (v1) | 2 | 4: every direction (v2), a context network each
     # the run
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes per rank
@@ -126,7 +132,7 @@ SUPERVISED_REFERENCE = {
                     'linear probe': 0.967, 'source': 'measured on this project: seed 0, 15 epochs, 2 CPU cores'},
     **{p: dict(command='swav_lit_train --config cifar10_supervised_cpu', **{'kNN k=20': 0.671, 'kNN k=200': 0.655, 'linear probe': 0.699},
                source='chapter 40: cifar10_supervised_cpu, seed 0, 15 epochs at batch 128, all 50,000/10,000 images')
-       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu')},
+       for p in ('cifar10_swav_cpu', 'cifar10_swav_mc_cpu', 'cifar10_npid_cpu', 'cifar10_pirl_cpu', 'cifar10_simclr_cpu', 'cifar10_moco_cpu', 'cifar10_byol_cpu', 'cifar10_cpc_cpu')},
 }
 SUPERVISED_REFERENCE.update({p: SUPERVISED_REFERENCE['cifar10_swav_cpu'] for p in ('cifar10_dino_cpu', 'cifar10_dino_sk_cpu')})  # chapter 25
 _SAME_BUDGET = ('data', 'n_train', 'n_test', 'arch', 'width', 'epochs', 'batch_size', 'size_crops', 'seed')
@@ -143,11 +149,12 @@ def supervised_reference(cfg:Config) -> dict|None:
 
 # %% ../nbs/30a_config.ipynb #d3283c5b
 _BOOLS = {'true': True, '1': True, 'yes': True, 'on': True, 'false': False, '0': False, 'no': False, 'off': False}
-_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'rotnet', 'jigsaw', 'cmc', 'supervised', 'deepcluster', 'sela'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
+_CHOICES = dict(method=('swav', 'pirl', 'npid', 'simclr', 'moco', 'byol', 'dino', 'cpc', 'rotnet', 'jigsaw', 'cmc', 'deepcluster', 'sela',
+                        'supervised'), data=('digits', 'cifar10', 'stl10', 'imagenet', 'folder'),
                 arch=('small', 'resnet18', 'resnet34', 'resnet50', 'resnet101'), norm=('auto', 'bn', 'syncbn', 'none'),
                 optimizer=('lars', 'sgd'), precision=('no', 'bf16', 'fp16'), schedule=('cosine', 'step'),
-                nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'))
-_CHOICES.update(method=_CHOICES['method'] + ('dino',), dino_centering=('mean', 'sinkhorn'))  # chapter 25
+                nce_loss=('npid', 'pirl'), pretext=('jigsaw', 'rotation', 'rotation+jigsaw'), aug=('auto', 'pil', 'batched'),
+                dino_centering=('mean', 'sinkhorn'), cpc_context=('pixelcnn', 'gru'))
 
 def _coerce(key, v, ty:str):
     "`v` as type `ty` ('int', 'float', 'bool', 'str', 'list[int]', 'list[float]'); strings are parsed, other values must fit."
@@ -200,6 +207,13 @@ def validate(cfg:Config, world_size:int|None=None, cuda:bool|None=None) -> Confi
          f'dino_momentum={c.dino_momentum} must be in [0, 1], e.g. 0.9 and 0.996')
     need(c.dino_warmup_teacher_temp_epochs >= 0 and c.dino_freeze_last_layer >= 0, 'dino_warmup_teacher_temp_epochs='
          f'{c.dino_warmup_teacher_temp_epochs}, dino_freeze_last_layer={c.dino_freeze_last_layer} must not be negative')
+    if c.method == 'cpc':
+        need(c.cpc_stride >= 1 and 1 <= c.cpc_patch <= c.size_crops[0], f'cpc_patch={c.cpc_patch}, cpc_stride={c.cpc_stride}: '
+             f'need 1 <= cpc_patch <= size_crops[0]={c.size_crops[0]} and cpc_stride >= 1, e.g. --cpc_patch 8 --cpc_stride 4 at 32 px')
+        G = (c.size_crops[0] - c.cpc_patch) // max(c.cpc_stride, 1) + 1
+        need(1 <= c.cpc_steps < G, f'cpc_steps={c.cpc_steps}: a {G}x{G} grid of patches predicts 1 to {G - 1} rows ahead')
+        need(c.cpc_directions in (1, 2, 4), f'cpc_directions={c.cpc_directions}: use 1 (top-down), 2 or 4')
+        need(len(c.size_crops) == 1, f'size_crops={c.size_crops}: cpc cuts its grid from one view of one resolution, e.g. --size_crops 32')
     need(0 <= c.pirl_lambda <= 1, f'pirl_lambda={c.pirl_lambda} must be in [0, 1]')
     for k in ('pca_dim', 'kmeans_iters', 'sela_heads', 'sela_iters', 'sela_opts'): need(getattr(c, k) >= 1, f'{k}={getattr(c, k)} must be at least 1')
     need(c.n_clusters >= 2, f'n_clusters={c.n_clusters} must be at least 2 (DeepCluster\'s k, SeLa\'s K), e.g. 100')

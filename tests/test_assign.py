@@ -10,8 +10,8 @@ from conftest import NAIVE
 from swav_lit.exercises import strip_solution_markers, is_marker
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ['10_npid', '11_nce', '12_pirl', '13_simclr_moco', '14_pretext', '15_cmc', '20_sinkhorn', '21_swav', '22_multicrop', '23_cluster', '24_byol', '25_dino']
-MODULES = ['npid', 'nce', 'pirl', 'contrast', 'pretext', 'cmc', 'sinkhorn', 'swav', 'multicrop', 'cluster', 'byol', 'dino']
+CHAPTERS = ['10_npid', '11_nce', '12_pirl', '13_simclr_moco', '14_pretext', '15_cmc', '20_sinkhorn', '21_swav', '22_multicrop', '23_cluster', '24_byol', '25_dino', '26_cpc']
+MODULES = ['npid', 'nce', 'pirl', 'contrast', 'pretext', 'cmc', 'sinkhorn', 'swav', 'multicrop', 'cluster', 'byol', 'dino', 'cpc']
 TIMEOUT = 900  # per notebook: generous, for a machine shared with training runs
 NBG_KEYS = {'grade', 'solution', 'locked', 'grade_id', 'schema_version', 'task', 'checksum'}
 

@@ -172,6 +172,9 @@ CPU_PRESETS = {
     # DINO: the CPU data, trunk and colour, cifar10_swav_mc_cpu's crop sizes, solo-learn's CIFAR DINO LARS; both centrings
     **{f'cifar10_dino{sfx}_cpu': dict(DINO_CPU, dino_centering=c, epochs=8, dino_warmup_teacher_temp_epochs=2)
        for sfx, c in (('', 'mean'), ('_sk', 'sinkhorn'))},
+    # CPC: NPID's CPU data, trunk, view and SGD (lr 0.03); a 3x3 grid of 16 px patches every 8 px, 2 rows ahead
+    'cifar10_cpc_cpu': dict(CPU_NPID, method='cpc', hidden_dim=128, epochs=6, cpc_patch=16, cpc_stride=8,
+                            cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),
 }
 
 @pytest.mark.parametrize('name', list(CPU_PRESETS))
@@ -285,3 +288,19 @@ def test_digits_dino():
     assert m.total_steps == 15 * (1437 // 128) and m.base_momentum == 0.99 and m.centering == 'mean'
     assert any(isinstance(l, torch.nn.BatchNorm1d) for l in m.head.mlp) and m.head.last_layer.weight_v.shape == (64, 32)
     assert [m.teacher_temp for m.epoch in (0, 4, 5)] == [0.04, 0.07, 0.07]
+def test_imagenet_cpc():
+    """van den Oord et al. 2018: 256 px crops cut into a 7x7 grid of 64 px patches every 32 px (32 px overlap), up to 5 rows
+    ahead, masked-convolution context; CPC v2: its blocks 256 wide, every direction; the trunk the encoder over the grid."""
+    from swav_lit.cpc import CPC, PatchTrunk, MaskedContext
+    cfg, m = views_of('imagenet_cpc', n_data=1_281_167)
+    assert isinstance(m, CPC) and isinstance(m.trunk, PatchTrunk) and (m.trunk.patch, m.trunk.stride, m.grid) == (64, 32, 7)
+    assert m.steps == 5 and len(m.context) == 4 and all(isinstance(c, MaskedContext) and len(c.blocks) == 5 for c in m.context)
+    assert m.context[0].blocks[0].inp.out_channels == 256 and m.trunk.dim == 2048 and cfg.arch == 'resnet50'
+    assert crop(m.transform).size == (256, 256)
+
+def test_digits_cpc():
+    from swav_lit.config import validate
+    from swav_lit.cpc import CPC
+    cfg = validate(get_config('digits_cpc'), world_size=1)
+    m = build_method(cfg, 1437)
+    assert isinstance(m, CPC) and (m.trunk.patch, m.trunk.stride, m.grid, m.steps, len(m.context)) == (16, 8, 3, 2, 1)

@@ -46,6 +46,9 @@ BAD = [  # (overrides, launch given to validate, words the message must contain)
     (dict(method='byol', byol_tau=1.5), {}, 'byol_tau=1.5 must be in [0, 1]'),
     (dict(method='byol', byol_blur=[1.0]), {}, 'one probability in [0, 1] per view'),
     (dict(method='byol', n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3]), {}, 'byol takes two views of one resolution'),
+    (dict(method='cpc', size_crops=[32], n_crops=[2], min_scale_crops=[0.2], max_scale_crops=[1.0], cpc_patch=16, cpc_stride=8, cpc_steps=3), {}, 'a 3x3 grid of patches predicts 1 to 2 rows ahead'),
+    (dict(method='cpc', size_crops=[32], n_crops=[2], min_scale_crops=[0.2], max_scale_crops=[1.0], cpc_patch=40), {}, 'need 1 <= cpc_patch <= size_crops[0]=32'),
+    (dict(method='cpc', cpc_context='lstm'), {}, "cpc_context='lstm' is not one of ('pixelcnn', 'gru')"),
     (dict(aug='gpu'), {}, "aug='gpu' is not one of ('auto', 'pil', 'batched')"),
     (dict(method='deepcluster', n_clusters=1), {}, "n_clusters=1 must be at least 2 (DeepCluster's k, SeLa's K)"),
     (dict(method='sela', sela_lambda=0.0), {}, 'sela_lambda=0.0 must be > 0'),
@@ -143,6 +146,7 @@ def _digits(method, out, **kw):
         base.update(n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1], max_scale_crops=[1.0, 0.3], n_prototypes=20,
                     feat_dim=8, hidden_dim=32, dino_momentum=0.9, dino_warmup_teacher_temp_epochs=2, dino_bn_head=True,
                     dino_centering='sinkhorn' if sk else 'mean')
+    if method == 'cpc': base.update(cpc_patch=8, cpc_stride=4, cpc_steps=2, hidden_dim=16, cpc_directions=2)  # 3x3 grid, two directions
     if method == 'jigsaw': base.update(n_perms=20, hidden_dim=16, batch_size=128, n_train=640)  # 4 px patches of 15 px crops cut per image
     if method in ('deepcluster', 'sela'): base.update(n_clusters=20, pca_dim=16, kmeans_iters=5, sela_heads=2, sela_opts=3)  # relabelled at epochs 0 and 1
     return {**base, **kw}
@@ -151,7 +155,7 @@ def _same_state(a, b, what):
     for (k, x), (k2, y) in zip(a.items(), b.items()):
         assert k == k2 and torch.equal(x, y), f'{what}: {k} differs (max |diff| {(x.float() - y.float()).abs().max():.3g})'
 
-METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'deepcluster', 'sela', 'dino', 'dino-pil', 'dino_sk']  # batched views on the digits, but '-pil' and the jigsaw
+METHODS = ['npid', 'npid-pil', 'swav', 'swav-pil', 'pirl', 'supervised', 'simclr', 'moco', 'byol', 'byol-pil', 'rotnet', 'jigsaw', 'cmc', 'cmc-pil', 'deepcluster', 'sela', 'dino', 'dino-pil', 'dino_sk', 'cpc']  # batched views on the digits, but '-pil' and the jigsaw
 
 @pytest.mark.parametrize('method', METHODS)
 def test_resume_equals_uninterrupted(method, tmp_path):

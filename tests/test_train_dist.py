@@ -58,6 +58,8 @@ RUNS = {
                  max_scale_crops=[1.0, 0.3], n_prototypes=20, feat_dim=8, hidden_dim=32, dino_momentum=0.9),
     'dino_sk': dict(method='dino', optimizer='sgd', lr=0.5, n_crops=[2, 2], size_crops=[16, 8], min_scale_crops=[0.3, 0.1],
                     max_scale_crops=[1.0, 0.3], n_prototypes=20, feat_dim=8, hidden_dim=32, dino_momentum=0.9, dino_centering='sinkhorn'),
+    # CPC: every patch of both ranks' images is a candidate (gather_with_grad), each rank's images at its offset; the GRU context
+    'cpc': dict(method='cpc', optimizer='sgd', lr=4.0, cpc_patch=8, cpc_stride=4, cpc_steps=2, hidden_dim=16, cpc_context='gru'),
 }
 
 def _args(kw):
