@@ -291,4 +291,4 @@ def show_cpu_rows(*names):
     for name in ('pixels', 'random_init', *names):
         r = rows.get(name)
         print(f'{name:24s}', f"kNN k=20 {r['knn20']:.3f}  k=200 {r['knn200']:.3f}  linear {r['linear']:.3f}" if r else
-              f'not in this checkout: swav_lit_train --config {name.removesuffix("_s1")}, then nbs/experiments/cpu_eval.py RUN')
+              f'no committed run here yet: swav_lit_train --config {name.removesuffix("_s1")}, then nbs/experiments/cpu_eval.py RUN')
