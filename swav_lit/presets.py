@@ -155,9 +155,9 @@ PRESETS = {
     'digits_cpc': dict(_DIGITS, method='cpc', batch_size=128, hidden_dim=64, min_scale_crops=[0.6], epochs=15, cpc_patch=16,
                        cpc_stride=8, cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),  # measured (seed 0, 2 loaded cores, 321 s):
                        # loss 8.29 -> 4.34, kNN 0.786 / linear 0.914, random init 0.817 / 0.944 (below it on the digits)
-    'cifar10_cpc_cpu': dict(_CPU_NPID, method='cpc', hidden_dim=128, epochs=16, cpc_patch=16, cpc_stride=8,
-                            cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),  # idle probe (cpu_probe.py): 830 img/s, so
-                            # 16 epochs ~16 min (6 epochs, sized from a probe beside other work, would take 6); lr 0.1 diverged (step 30)
+    'cifar10_cpc_cpu': dict(_CPU_NPID, method='cpc', hidden_dim=128, epochs=12, cpc_patch=16, cpc_stride=8,
+                            cpc_steps=2, cpc_context='pixelcnn', cpc_directions=1),  # idle probe (cpu_probe.py): 581 img/s, so
+                            # 12 epochs ~17 min (the committed 16-epoch run took 23 by the probe); lr 0.1 diverged (step 30)
     'imagenet_cpc': dict(  # van den Oord et al. 2018 (Sec. 3.2): 256 px crops, a 7x7 grid of 64 px patches with 32 px overlap,
         # up to 5 rows ahead, masked-convolution (PixelCNN-style) context; Henaff et al. 2020 (CPC v2, Sec. 4.1, App. A): the
         # context's residual blocks 256 wide, predictions from every direction. Not yet here (the trainer lacks them): v2's
