@@ -19,8 +19,8 @@ python3 -m venv "$TMP/venv"
 "$TMP/venv/bin/pip" install -q --no-deps --no-index "$TMP"/wheel/swav_lit-*.whl
 SITE=$("$DEV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 NEW=$("$TMP/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "$SITE" > "$NEW/zz_deps.pth"
 # the editable install's finder must not shadow the wheel: the .pth line adds the dev site-packages after the wheel's
+echo "$SITE" > "$NEW/zz_deps.pth"
 NOnet=""; unshare -n true 2>/dev/null && NOnet="unshare -n"
 cd "$TMP" && SWAV_LIT_SHARED=${SWAV_LIT_SHARED:-$(dirname "$ROOT")/shared} $NOnet "$TMP/venv/bin/python" - "$@" <<'PY'
 import sys, time
